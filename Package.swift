@@ -1,0 +1,123 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode (strict concurrency) and warnings as errors are
+/// enforced by CI through `-warnings-as-errors` rather than here, because unsafeFlags would make the package
+/// unusable as a dependency.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "housekeeper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "housekeeper", targets: ["Host"]),
+        // The C ABI for plugin authors: one header, usable from plain C.
+        .library(name: "PluginABI", targets: ["PluginABI"]),
+        // The Swift helper for plugin authors: a protocol plus one export call.
+        .library(name: "HousekeeperPlugin", targets: ["HousekeeperPlugin"]),
+        // Bundled plugins: each one a shared object the daemon dlopens.
+        .library(name: "StampPlugin", type: .dynamic, targets: ["StampPlugin"]),
+        .library(name: "CStampPlugin", type: .dynamic, targets: ["CStampPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: The public contract
+        .target(
+            name: "PluginABI",
+            path: "Sources/PluginABI",
+            exclude: ["README.md"],
+            cSettings: [.unsafeFlags(["-std=c99", "-Wall", "-Wextra", "-Werror"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            path: "Sources/CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+
+        // MARK: Pure modules
+        .target(name: "Cron", swiftSettings: strict),
+        .target(name: "Config", dependencies: ["CYAML", "Cron"], swiftSettings: strict),
+
+        // MARK: Runtime modules
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "PluginABI",
+                "HousekeeperPlugin",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "History",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Scheduling",
+            dependencies: [
+                "Cron", "Config", "PluginHost", "History",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "Host",
+            dependencies: [
+                "Cron", "Config", "PluginHost", "History", "Scheduling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Plugin authoring and bundled plugins
+        .target(name: "HousekeeperPlugin", dependencies: ["PluginABI"], swiftSettings: strict),
+        .target(name: "StampPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Stamp", swiftSettings: strict),
+        .target(
+            name: "CStampPlugin",
+            dependencies: ["PluginABI"],
+            path: "Plugins/CStamp",
+            cSettings: [.unsafeFlags(["-std=c99", "-Wall", "-Wextra", "-Werror"])]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Cron"], swiftSettings: strict),
+        .testTarget(
+            name: "PluginHostTests",
+            dependencies: [
+                "PluginHost", "PluginABI", "HousekeeperPlugin",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HistoryTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SchedulingTests",
+            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

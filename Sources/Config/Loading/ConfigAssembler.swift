@@ -1,0 +1,154 @@
+import Cron
+
+/// Turns a decoded draft into a `HousekeeperConfig`: resolves paths, checks time zones, parses schedules and
+/// finds duplicate task names, recording every problem.
+struct ConfigAssembler {
+    /// Absolute path of the configuration file.
+    let file: String
+    /// The folder relative paths resolve against.
+    let baseDirectory: String
+    /// Zones already checked, with the error message for bad ones.
+    private var checkedZones: [String: String?] = [:]
+
+    /// Creates an assembler for the file at `file` whose relative paths resolve against `baseDirectory`.
+    init(file: String, baseDirectory: String) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+    }
+
+    /// The configuration, or nil when `diagnostics` holds errors (found here or before).
+    mutating func assemble(_ draft: ConfigDraft, diagnostics: inout DiagnosticCollector) -> HousekeeperConfig? {
+        let timezone = draft.timezone?.value ?? "UTC"
+        if let zone = draft.timezone {
+            checkZone(zone, subject: "\"timezone\" at the top level", diagnostics: &diagnostics)
+        }
+        var api = draft.api
+        api.tokenFile = api.tokenFile.map { PathResolver.absolute($0, base: baseDirectory) }
+        var firstNames: [String: YAMLMark] = [:]
+        var groupNames: [String] = []
+        for group in draft.groups {
+            if groupNames.contains(group.name.value) {
+                diagnostics.error("duplicate group \"\(group.name.value)\"", at: group.name.mark)
+            }
+            groupNames.append(group.name.value)
+        }
+        var tasks: [TaskSpec] = []
+        for task in draft.tasks {
+            if let name = task.name {
+                if let first = firstNames[name.value] {
+                    diagnostics.error(
+                        "duplicate task name \"\(name.value)\" (first used on line \(first.line)); "
+                            + "give each task a unique name", at: name.mark)
+                } else {
+                    firstNames[name.value] = name.mark
+                }
+            }
+            if let zone = task.timezone {
+                checkZone(zone, subject: "\"timezone\" in \(task.label)", diagnostics: &diagnostics)
+            }
+            let cron = task.schedule.flatMap { parseSchedule($0, task: task, diagnostics: &diagnostics) }
+            guard let name = task.name, let plugin = task.plugin else { continue }
+            if task.schedule == nil, task.after.isEmpty, !task.startup {
+                diagnostics.error(
+                    "\(task.label) has nothing that starts it; add a schedule (e.g. schedule: \"0 3 * * *\"), "
+                        + "run it after other tasks (after: [other-task]) or at start-up (startup: true)",
+                    at: task.mark)
+                continue
+            }
+            if task.schedule != nil, cron == nil { continue }
+            if let maxInstances = task.maxInstances, task.overlap != .allow, maxInstances.value != 1 {
+                diagnostics.error(
+                    "\"max_instances\" in \(task.label) only applies with overlap: allow (it is \(task.overlap.rawValue)); "
+                        + "set overlap: allow or remove max_instances", at: maxInstances.mark)
+            }
+            if let group = task.group, !groupNames.contains(group.value) {
+                var message = "unknown group \"\(group.value)\" in \(task.label)"
+                if let suggestion = KeySuggester.suggestion(for: group.value, among: groupNames) {
+                    message += "; did you mean \"\(suggestion)\"?"
+                } else {
+                    message += "; declare it at the top level, e.g. groups: {\(group.value): {max_running: 1}}"
+                }
+                diagnostics.error(message, at: group.mark)
+            }
+            let location = task.mark.location(in: diagnostics.file)
+            var spec = TaskSpec(
+                name: name.value, plugin: plugin.value, schedule: task.schedule?.scalar?.text, cron: cron,
+                timezone: task.timezone?.value ?? timezone, enabled: task.enabled, timeout: task.timeout,
+                overlap: task.overlap, configJSON: task.config?.value ?? "{}", description: task.description,
+                location: location, pluginLocation: plugin.mark.location(in: diagnostics.file),
+                configLocation: task.config?.mark.location(in: diagnostics.file) ?? location)
+            spec.maxInstances = task.maxInstances?.value ?? 1
+            spec.group = task.group?.value
+            spec.timeoutGrace = task.timeoutGrace
+            spec.retry = task.retry.map {
+                RetryPolicy(attempts: $0.attempts ?? 1, delay: $0.delay, backoff: $0.backoff, maxDelay: $0.maxDelay,
+                            jitter: $0.jitter)
+            }
+            spec.catchUp = task.catchUp
+            spec.maxLateness = task.maxLateness
+            spec.maxCatchUp = task.maxCatchUp
+            spec.startup = task.startup || cron?.isReboot == true
+            spec.startupDelay = task.startupDelay
+            spec.jitter = task.jitter
+            spec.after = task.after.map(\.value)
+            spec.afterCondition = task.afterCondition
+            spec.onFailure = task.onFailure.map(\.value)
+            spec.onSuccess = task.onSuccess.map(\.value)
+            spec.windows = task.windows
+            spec.windowPolicy = task.windowPolicy
+            tasks.append(spec)
+        }
+        TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)
+        guard !diagnostics.hasErrors else { return nil }
+        return HousekeeperConfig(
+            file: file, timezone: timezone,
+            pluginsDirectory: PathResolver.absolute(draft.plugins.directory, base: baseDirectory),
+            stateDatabase: PathResolver.absolute(draft.state.database, base: baseDirectory),
+            maxRunning: draft.limits.maxRunning, shutdownGracePeriod: draft.shutdown.gracePeriod,
+            api: api, log: draft.log, groups: Dictionary(
+                draft.groups.map { ($0.name.value, $0.maxRunning ?? 1) }, uniquingKeysWith: { first, _ in first }),
+            tasks: tasks, warnings: diagnostics.sorted)
+    }
+
+    /// Parses a task's schedule with its name as the `H` seed; errors point at the offending token.
+    private func parseSchedule(
+        _ node: YAMLNode, task: TaskDraft, diagnostics: inout DiagnosticCollector
+    ) -> CronExpression? {
+        guard let scalar = node.scalar else { return nil }
+        do {
+            return try CronExpression.parse(scalar.text, seed: task.name?.value ?? "")
+        } catch {
+            var mark = node.mark
+            // CronError counts Characters; source columns count Unicode scalars.
+            let offset = scalar.text.prefix(max(0, error.column)).unicodeScalars.count
+            if let column = scalar.sourceOffset(forTextOffset: offset) { mark.column += column }
+            var message = "invalid schedule \"\(scalar.text)\" in \(task.label): \(error.message)"
+            if let field = error.field { message += " (\(field) field)" }
+            diagnostics.error(message, at: mark)
+            return nil
+        }
+    }
+
+    /// Checks that a zone exists (`local` is the system zone and always accepted).
+    private mutating func checkZone(
+        _ zone: Located<String>, subject: String, diagnostics: inout DiagnosticCollector
+    ) {
+        guard zone.value != "local" else { return }
+        let problem: String?
+        if let known = checkedZones[zone.value] {
+            problem = known
+        } else {
+            do {
+                _ = try TimeZoneRules(identifier: zone.value)
+                problem = nil
+            } catch {
+                problem = error.message
+            }
+            checkedZones[zone.value] = .some(problem)
+        }
+        guard let problem else { return }
+        diagnostics.error(
+            "unknown time zone \"\(zone.value)\" for \(subject) (\(problem)); use an IANA name such as "
+                + "\"Europe/Paris\" or \"UTC\", or \"local\" for the system zone", at: zone.mark)
+    }
+}

@@ -1,0 +1,95 @@
+/// A 1-based position in the configuration text, as editors show it.
+struct YAMLMark: Sendable, Hashable, Comparable {
+    /// 1-based line.
+    var line: Int
+    /// 1-based column, counted in Unicode scalars (as libyaml counts them).
+    var column: Int
+
+    /// Earlier in the file first.
+    static func < (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
+        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+    }
+
+    /// The location of this mark in `file`.
+    func location(in file: String) -> SourceLocation {
+        SourceLocation(file: file, line: line, column: column)
+    }
+}
+
+/// One node of a parsed YAML document, with where it starts.
+struct YAMLNode: Sendable, Hashable {
+    /// What the node holds.
+    enum Content: Sendable, Hashable {
+        /// A scalar value.
+        case scalar(YAMLScalar)
+        /// A sequence of nodes in file order.
+        case sequence([YAMLNode])
+        /// Key/value pairs in file order (merge keys already applied, duplicates already reported).
+        case mapping([YAMLPair])
+    }
+
+    /// The node's content.
+    var content: Content
+    /// Where the node starts.
+    var mark: YAMLMark
+    /// The explicit tag (`tag:yaml.org,2002:str` for `!!str`), or nil when implicit.
+    var tag: String?
+
+    /// The scalar, when the node is one.
+    var scalar: YAMLScalar? {
+        if case .scalar(let scalar) = content { return scalar }
+        return nil
+    }
+
+    /// The pairs, when the node is a mapping.
+    var pairs: [YAMLPair]? {
+        if case .mapping(let pairs) = content { return pairs }
+        return nil
+    }
+
+    /// The items, when the node is a sequence.
+    var items: [YAMLNode]? {
+        if case .sequence(let items) = content { return items }
+        return nil
+    }
+
+    /// True for a null scalar (`~`, `null`, or nothing at all).
+    var isNull: Bool {
+        if case .null = scalar?.value { return true }
+        return false
+    }
+
+    /// What the node is, for "expected X, found Y" messages: `a mapping`, `an integer (5)`.
+    var kindDescription: String {
+        switch content {
+        case .mapping: return "a mapping"
+        case .sequence: return "a sequence"
+        case .scalar(let scalar):
+            switch scalar.value {
+            case .null: return "nothing (null)"
+            case .bool(let value): return "a boolean (\(value))"
+            case .int: return "an integer (\(scalar.text))"
+            case .float: return "a number (\(scalar.text))"
+            case .string(let text): return "a string (\"\(text)\")"
+            }
+        }
+    }
+
+    /// A copy of the node with other content (same position and tag).
+    func replacingContent(_ content: Content) -> YAMLNode {
+        var copy = self
+        copy.content = content
+        return copy
+    }
+}
+
+/// One key/value pair of a mapping.
+struct YAMLPair: Sendable, Hashable {
+    /// The key node (a scalar in every valid housekeeper file).
+    var key: YAMLNode
+    /// The value node.
+    var value: YAMLNode
+
+    /// The key's text, or nil when the key is not a scalar.
+    var keyText: String? { key.scalar?.text }
+}

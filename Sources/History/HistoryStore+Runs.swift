@@ -1,0 +1,146 @@
+import GRDB
+
+extension HistoryStore {
+    /// Records a new run or slot decision. For a scheduled slot that already has a row, records nothing and
+    /// returns nil: the slot was already run (or decided) by this or an earlier daemon.
+    /// - Returns: the record with its id, or nil when the slot is taken.
+    public func insert(_ record: RunRecord) async throws -> RunRecord? {
+        try await writer.write { db in try Self.insert(record, in: db) }
+    }
+
+    /// Records several rows in one transaction (group commit); taken slots are left out of the result.
+    public func insert(_ records: [RunRecord]) async throws -> [RunRecord?] {
+        try await writer.write { db in try records.map { try Self.insert($0, in: db) } }
+    }
+
+    private static func insert(_ record: RunRecord, in db: Database) throws -> RunRecord? {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO run
+                    (task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
+                     first_run_id, queued_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.task, record.plugin, record.trigger.rawValue, record.scheduledAt, record.startedAt,
+                record.finishedAt, record.status.rawValue, record.attempt, record.error, record.output,
+                record.firstRunID, record.queuedAt,
+            ])
+        guard db.changesCount == 1 else { return nil }
+        var inserted = record
+        inserted.id = db.lastInsertedRowID
+        return inserted
+    }
+
+    /// Marks a queued run as started.
+    public func markStarted(id: Int64, at startedAt: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?",
+                arguments: [startedAt, id])
+        }
+    }
+
+    /// Records how a run ended. Only rows still `queued` or `running` change: an outcome is written once.
+    public func finish(
+        id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?
+    ) async throws {
+        precondition(status.isFinal, "finish needs a final status")
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?
+                    WHERE id = ? AND status IN ('queued', 'running')
+                    """,
+                arguments: [status.rawValue, finishedAt, error, output, id])
+        }
+    }
+
+    /// Marks every row left `running` or `queued` by a daemon that died as `interrupted`.
+    /// - Returns: how many rows changed.
+    @discardableResult
+    public func markInterrupted(at now: Int64, reason: String) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE run SET status = 'interrupted', finished_at = ?, error = ?
+                    WHERE status IN ('queued', 'running')
+                    """,
+                arguments: [now, reason])
+            return db.changesCount
+        }
+    }
+
+    /// Runs matching `query`, newest first.
+    public func runs(_ query: RunQuery) async throws -> [RunRecord] {
+        try await writer.read { db in try query.request.fetchAll(db) }
+    }
+
+    /// One run by id.
+    public func run(id: Int64) async throws -> RunRecord? {
+        try await writer.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+}
+
+/// A filter over history.
+public struct RunQuery: Sendable, Hashable {
+    /// Only this task.
+    public var task: String?
+    /// Only these statuses.
+    public var statuses: Set<RunStatus>
+    /// At most this many rows.
+    public var limit: Int
+    /// Only rows with an id below this (pagination, newest first).
+    public var beforeID: Int64?
+
+    /// Creates a query.
+    public init(task: String? = nil, statuses: Set<RunStatus> = [], limit: Int = 50, beforeID: Int64? = nil) {
+        self.task = task
+        self.statuses = statuses
+        self.limit = limit
+        self.beforeID = beforeID
+    }
+
+    var request: QueryInterfaceRequest<RunRecord> {
+        var request = RunRecord.all()
+        if let task { request = request.filter(RunRecord.Columns.task == task) }
+        if !statuses.isEmpty {
+            request = request.filter(statuses.map(\.rawValue).contains(RunRecord.Columns.status))
+        }
+        if let beforeID { request = request.filter(RunRecord.Columns.id < beforeID) }
+        return request.order(RunRecord.Columns.id.desc).limit(limit)
+    }
+}
+
+extension HistoryStore {
+    /// The last slot recorded for each task (scheduled and catch-up first attempts, run or decided): where the
+    /// catch-up policy starts counting missed slots after a restart.
+    public func lastScheduledSlots() async throws -> [String: Int64] {
+        try await writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT task, MAX(scheduled_at) AS slot FROM run
+                WHERE trigger IN ('schedule', 'catch-up') AND attempt = 1 GROUP BY task
+                """)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["task"] as String, $0["slot"] as Int64) })
+        }
+    }
+
+    /// Tasks paused by an operator (kept across restarts).
+    public func pausedTasks() async throws -> Set<String> {
+        try await writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT task FROM task_state WHERE paused = 1"))
+        }
+    }
+
+    /// Pauses or resumes a task, durably.
+    public func setPaused(_ task: String, _ paused: Bool, at now: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO task_state (task, paused, changed_at) VALUES (?, ?, ?)
+                    ON CONFLICT(task) DO UPDATE SET paused = excluded.paused, changed_at = excluded.changed_at
+                    """,
+                arguments: [task, paused, now])
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Config
+import Cron
+import Foundation
+import Logging
+import Scheduling
+
+/// `housekeeper check`: validates the configuration and the plugins without running anything.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the configuration and plugins; print every problem as file:line:column.",
+        discussion: "Exits 0 and lists what would run when everything is valid; exits 1 otherwise."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let loader = GenerationLoader(
+            configPath: options.config, environment: options.environment,
+            allowInsecurePlugins: options.allowInsecurePlugins, pool: BlockingThreadPool(name: "hk-check"),
+            logger: Logger(label: "housekeeper.check"))
+        let generation: Generation
+        do {
+            generation = try await loader.load(previous: nil)
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        defer { for task in generation.tasks { task.instance.destroy() } }
+        for rejection in generation.catalog.rejected {
+            Console.error("\(rejection.path): warning: plugin file rejected: \(rejection.reason)")
+        }
+        let problems = generation.dropped + generation.config.warnings
+        if !problems.isEmpty { report(problems) }
+        if !generation.dropped.isEmpty { throw ExitCode(1) }
+
+        let now = Int64(Date().timeIntervalSince1970)
+        Console.out("\(options.config): OK: \(generation.tasks.count) task(s), \(generation.catalog.plugins.count) plugin(s)")
+        for task in generation.tasks {
+            let state = task.spec.enabled ? "" : " (disabled)"
+            let next = task.schedule.next(after: now).map { CronFormat.rfc3339($0, in: task.schedule.zone) }
+                ?? (task.spec.cron.isReboot ? "at start-up" : "never")
+            Console.out("  \(task.spec.name): plugin \(task.plugin.name), \"\(task.spec.schedule)\" in \(task.spec.timezone), next \(next)\(state)")
+        }
+    }
+
+    private func report(_ diagnostics: [ConfigDiagnostic]) {
+        for diagnostic in diagnostics { Console.error(diagnostic.description) }
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        if errors > 0 { Console.error("\(options.config): \(errors) error(s)") }
+    }
+}

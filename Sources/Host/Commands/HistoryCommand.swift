@@ -1,0 +1,85 @@
+public import ArgumentParser
+import Config
+import Foundation
+public import History
+
+/// `housekeeper history`: reads the run history straight from SQLite, so it works while the daemon is down.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show recorded runs and slot decisions, newest first."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Only runs of this task.")
+    var task: String?
+
+    @Option(help: "Only runs with this status (\(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var status: [RunStatus] = []
+
+    @Option(help: "At most this many rows.")
+    var limit: Int = 50
+
+    @Flag(help: "One JSON object per line, times as RFC 3339 UTC with microseconds.")
+    var json = false
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() async throws {
+        let config: HousekeeperConfig
+        do {
+            config = try ConfigLoader.load(path: options.config, environment: options.environment)
+        } catch {
+            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+            throw ExitCode(1)
+        }
+        guard FileManager.default.fileExists(atPath: config.stateDatabase) else {
+            Console.error("no history yet: \(config.stateDatabase) does not exist (the daemon creates it)")
+            return
+        }
+        let store = try HistoryStore.open(path: config.stateDatabase)
+        let records = try await store.runs(RunQuery(task: task, statuses: Set(status), limit: limit))
+        if json {
+            for record in records { Console.out(Self.json(record)) }
+            return
+        }
+        let rows = records.map { record -> [String] in
+            let duration = zip(record.startedAt, record.finishedAt).map { String(format: "%.3fs", Double($1 - $0) / 1e6) }
+            return [
+                "\(record.id ?? 0)", record.task, record.trigger.rawValue, record.status.rawValue,
+                Timestamp.utc(micros: record.scheduledAt), duration ?? "-", "\(record.attempt)",
+                Self.oneLine(record.error ?? ""),
+            ]
+        }
+        Console.out(Console.table(["ID", "TASK", "TRIGGER", "STATUS", "SCHEDULED", "TOOK", "ATTEMPT", "ERROR"], rows))
+    }
+
+    /// A history row as one JSON object with the documented field names, in a stable order.
+    static func json(_ record: RunRecord) -> String {
+        func string(_ value: String?) -> String { value.map(JSONText.quote) ?? "null" }
+        func time(_ value: Int64?) -> String { value.map { JSONText.quote(Timestamp.utc(micros: $0)) } ?? "null" }
+        let fields = [
+            ("id", record.id.map(String.init) ?? "null"), ("task", string(record.task)),
+            ("plugin", string(record.plugin)), ("trigger", string(record.trigger.rawValue)),
+            ("scheduled_at", time(record.scheduledAt)), ("started_at", time(record.startedAt)),
+            ("finished_at", time(record.finishedAt)), ("status", string(record.status.rawValue)),
+            ("attempt", String(record.attempt)), ("error", string(record.error)), ("output", string(record.output)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > 80 ? String(flat.prefix(77)) + "..." : flat
+    }
+}
+
+private func zip(_ a: Int64?, _ b: Int64?) -> (Int64, Int64)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}
+
+extension RunStatus: ExpressibleByArgument {}

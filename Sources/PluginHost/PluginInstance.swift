@@ -1,0 +1,78 @@
+public import Logging
+import PluginABI
+import Synchronization
+
+/// One task's instance of a plugin (the result of `create`). Destroyed exactly once.
+public final class PluginInstance: Sendable {
+    /// The plugin it belongs to.
+    public let plugin: LoadedPlugin
+    private let pointer: InstancePointer
+    private let destroyed = Atomic<Bool>(false)
+
+    init(plugin: LoadedPlugin, pointer: InstancePointer) {
+        self.plugin = plugin
+        self.pointer = pointer
+    }
+
+    /// Whether `destroy()` was called.
+    public var isDestroyed: Bool { destroyed.load(ordering: .acquiring) }
+
+    /// Calls `run`. Blocking: call it on a host-owned thread, never on the cooperative pool. The host must not
+    /// call it concurrently on one instance unless `plugin.allowsConcurrentRuns`.
+    /// - Parameters:
+    ///   - request: who, when and why.
+    ///   - control: the run's stop flag, output and progress; make a new one per run.
+    ///   - logger: where the plugin's log lines go (with `task.name`, `run.id` and `plugin.name` metadata).
+    /// - Returns: the plugin's status, message and output.
+    public func run(_ request: RunRequest, control: RunControl, logger: Logger) -> RunResult {
+        guard !isDestroyed else {
+            return RunResult(status: .error, message: "instance of plugin \(plugin.name) was destroyed", output: nil)
+        }
+        var logger = logger
+        logger[metadataKey: "task.name"] = "\(request.taskName)"
+        logger[metadataKey: "run.id"] = "\(request.runID)"
+        logger[metadataKey: "plugin.name"] = "\(plugin.name)"
+        let call = HostCallContext(logger: logger, control: control)
+        let entry = plugin.entryPoints
+        let instance = pointer.raw
+        let (status, message) = ErrorBuffer.with(capacity: LoadedPlugin.errorCapacity) { error in
+            call.withHandle { handle in
+                request.taskName.withCString { task in
+                    String(request.runID).withCString { runID in
+                        request.contextJSON.withCString { contextJSON in
+                            var context = hk_run_context()
+                            context.struct_size = UInt32(MemoryLayout<hk_run_context>.size)
+                            context.trigger = request.trigger.code
+                            context.api = HostAPITable.shared.pointer
+                            context.host = handle
+                            context.task_name = task
+                            context.run_id = runID
+                            context.scheduled_at_us = request.scheduledAt
+                            context.started_at_us = request.startedAt
+                            context.attempt = UInt32(clamping: request.attempt)
+                            context.context_json = contextJSON
+                            context.context_json_length = request.contextJSON.utf8.count
+                            context.deadline_us = request.deadline ?? 0
+                            return entry.run(instance, &context, error)
+                        }
+                    }
+                }
+            }
+        }
+        return RunResult(status: PluginStatus(code: status), message: message, output: control.output)
+    }
+
+    /// Calls `destroy` once; later calls do nothing. Call after every run returned.
+    public func destroy() {
+        guard destroyed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        plugin.entryPoints.destroy(pointer.raw)
+    }
+}
+
+/// The plugin's opaque instance pointer.
+struct InstancePointer: @unchecked Sendable {
+    // @unchecked: the host never dereferences it; it only hands it back to the plugin, whose ABI rules say
+    // when calls on it may overlap (HK_CAP_CONCURRENT_RUNS), and the scheduler enforces those rules.
+    let raw: UnsafeMutableRawPointer?
+}

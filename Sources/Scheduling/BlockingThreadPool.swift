@@ -1,0 +1,68 @@
+import Foundation
+
+/// Threads the host owns, for blocking plugin calls that must never run on Swift's cooperative pool.
+///
+/// The scheduler bounds how many runs are in flight (`limits.max_running`), so the pool itself does not: it reuses
+/// an idle thread when there is one and starts a new one otherwise. A plugin that never returns keeps its thread,
+/// which is the only safe thing to do with it in-process.
+public final class BlockingThreadPool: Sendable {
+    // `NSCondition` guards `state`; every access to `state` happens between lock() and unlock().
+    private let condition = NSCondition()
+    private nonisolated(unsafe) var state = State()
+    private let name: String
+
+    private struct State {
+        var jobs: [@Sendable () -> Void] = []
+        var idle = 0
+        var threads = 0
+    }
+
+    /// Creates an empty pool; `name` labels its threads (visible in `top -H`).
+    public init(name: String) {
+        self.name = name
+    }
+
+    /// Runs `job` on a pool thread and returns at once.
+    public func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        state.jobs.append(job)
+        let spawn = state.idle == 0
+        if spawn { state.threads += 1 }
+        let number = state.threads
+        condition.signal()
+        condition.unlock()
+        if spawn {
+            let thread = Thread { [self] in workLoop() }
+            thread.name = "\(name)-\(number)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body` on a pool thread and suspends (without blocking a cooperative thread) until it returns.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            submit { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// How many threads the pool has started (for tests and metrics).
+    public var threadCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return state.threads
+    }
+
+    private func workLoop() {
+        while true {
+            condition.lock()
+            while state.jobs.isEmpty {
+                state.idle += 1
+                condition.wait()
+                state.idle -= 1
+            }
+            let job = state.jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+public import Config
+public import Cron
+public import PluginHost
+
+/// One task ready to schedule: its spec, its schedule bound to its zone, and its plugin instance.
+public struct ScheduledTask: Sendable {
+    /// The validated task from the configuration.
+    public let spec: TaskSpec
+    /// The schedule in the task's zone.
+    public let schedule: CronSchedule
+    /// The plugin instance `create` returned for this task.
+    public let instance: PluginInstance
+
+    /// The plugin that runs it.
+    public var plugin: LoadedPlugin { instance.plugin }
+
+    /// What the state machine needs; disabled and `@reboot` tasks have no schedule.
+    var definition: SchedulerStateMachine.TaskDefinition {
+        let fires = spec.enabled && !spec.cron.isReboot
+        return .init(name: spec.name, schedule: fires ? schedule : nil, overlap: spec.overlap)
+    }
+}
+
+/// One immutable configuration generation: a validated config, the plugins it was loaded with, and a plugin
+/// instance per task. A reload builds a new generation completely before the scheduler swaps to it; runs that
+/// started under an older generation finish under it.
+public struct Generation: Sendable {
+    /// Increases by one with each successful load.
+    public let number: Int
+    /// The configuration.
+    public let config: HousekeeperConfig
+    /// The plugins found in `plugins.directory`.
+    public let catalog: PluginCatalog
+    /// Tasks that will be scheduled, in file order.
+    public let tasks: [ScheduledTask]
+    /// Tasks left out because their plugin is not loaded (missing file, rejected file), with the reason.
+    public let dropped: [ConfigDiagnostic]
+
+    /// A task by name.
+    public func task(named name: String) -> ScheduledTask? {
+        tasks.first { $0.spec.name == name }
+    }
+}

@@ -1,0 +1,127 @@
+public import Config
+import Cron
+public import Logging
+import PluginHost
+import Foundation
+
+/// Builds a `Generation`: reads and validates the configuration, scans the plugin directory, and calls `create`
+/// for every task whose instance cannot be reused. Nothing is swapped here; an error leaves no trace but logs.
+public struct GenerationLoader: Sendable {
+    /// The configuration file.
+    public var configPath: String
+    /// Variables for `${VAR}` expansion.
+    public var environment: [String: String]
+    /// Skip plugin ownership and permission checks (development only).
+    public var allowInsecurePlugins: Bool
+    /// Where blocking work (file I/O, dlopen, create) runs.
+    public var pool: BlockingThreadPool
+    /// The logger plugins log through during `create`.
+    public var logger: Logger
+
+    /// Creates a loader.
+    public init(
+        configPath: String, environment: [String: String], allowInsecurePlugins: Bool,
+        pool: BlockingThreadPool, logger: Logger
+    ) {
+        self.configPath = configPath
+        self.environment = environment
+        self.allowInsecurePlugins = allowInsecurePlugins
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Loads a new generation, reusing plugins and instances of `previous` where nothing changed.
+    /// - Throws: `ConfigErrors` with every error found (configuration and plugin `create` errors).
+    public func load(previous: Generation?) async throws(ConfigErrors) -> Generation {
+        let result = await pool.run { [self] in loadBlocking(previous: previous) }
+        return try result.get()
+    }
+
+    /// The plugin cache folder for a configuration: next to the state database.
+    public static func pluginCacheDirectory(for config: HousekeeperConfig) -> String {
+        ((config.stateDatabase as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("plugin-cache")
+    }
+
+    /// The per-task state folder handed to `create`.
+    public static func taskStateDirectory(for config: HousekeeperConfig, task: String) -> String {
+        ((config.stateDatabase as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("tasks/\(task)")
+    }
+
+    private func loadBlocking(previous: Generation?) -> Result<Generation, ConfigErrors> {
+        let config: HousekeeperConfig
+        do {
+            config = try ConfigLoader.load(path: configPath, environment: environment)
+        } catch {
+            return .failure(error)
+        }
+        let loader = PluginLoader(
+            options: PluginLoaderOptions(
+                directory: config.pluginsDirectory,
+                cacheDirectory: Self.pluginCacheDirectory(for: config),
+                allowInsecure: allowInsecurePlugins),
+            logger: logger)
+        let catalog = loader.load(previous: previous?.catalog)
+
+        let unknown = config.unknownPluginDiagnostics(known: Set(catalog.plugins.keys))
+        let droppedNames = Set(config.tasks.filter { catalog.plugins[$0.plugin] == nil }.map(\.name))
+        var dropped = unknown
+        if !catalog.rejected.isEmpty {
+            dropped = dropped.map { diagnostic in
+                var diagnostic = diagnostic
+                diagnostic.message += "; rejected plugin files: "
+                    + catalog.rejected.map(\.description).joined(separator: "; ")
+                return diagnostic
+            }
+        }
+
+        var tasks: [ScheduledTask] = []
+        var errors: [ConfigDiagnostic] = []
+        var created: [PluginInstance] = []
+        for spec in config.tasks where !droppedNames.contains(spec.name) {
+            let plugin = catalog.plugins[spec.plugin]!
+            let zone: TimeZoneRules
+            do {
+                zone = try TimeZoneRules(identifier: spec.timezone)
+            } catch {
+                errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
+                continue
+            }
+            let schedule = CronSchedule(expression: spec.cron, zone: zone)
+            if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON {
+                tasks.append(ScheduledTask(spec: spec, schedule: schedule, instance: old.instance))
+                continue
+            }
+            switch plugin.makeInstance(
+                taskName: spec.name, configJSON: spec.configJSON,
+                stateDirectory: Self.taskStateDirectory(for: config, task: spec.name),
+                logger: logger.with(task: spec.name, plugin: plugin.name))
+            {
+            case .success(let instance):
+                created.append(instance)
+                tasks.append(ScheduledTask(spec: spec, schedule: schedule, instance: instance))
+            case .failure(let failure):
+                errors.append(ConfigDiagnostic(
+                    location: spec.configLocation,
+                    message: "task \"\(spec.name)\": plugin \"\(plugin.name)\" rejected its config: \(failure.message)"))
+            }
+        }
+        if !errors.isEmpty {
+            for instance in created { instance.destroy() }
+            return .failure(ConfigErrors(diagnostics: errors))
+        }
+        return .success(Generation(
+            number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped))
+    }
+}
+
+extension Logger {
+    /// A copy with task and plugin metadata.
+    func with(task: String, plugin: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "task.name"] = "\(task)"
+        logger[metadataKey: "plugin.name"] = "\(plugin)"
+        return logger
+    }
+}

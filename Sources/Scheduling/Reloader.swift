@@ -1,0 +1,105 @@
+public import Config
+public import Logging
+public import ServiceLifecycle
+import UnixSignals
+
+/// Applies configuration reloads: on each trigger (SIGHUP in production), builds a complete new generation and
+/// swaps the scheduler to it; on any error, logs every diagnostic and keeps the running generation.
+///
+/// Modelled on swift-configuration's `ReloadingFileProvider`: the public `run()` listens to SIGHUP, the internal
+/// `run(triggers:)` takes any async sequence so tests push reloads directly.
+public struct Reloader: Service {
+    let loader: GenerationLoader
+    let scheduler: Scheduler
+    let logger: Logger
+
+    /// Creates a reloader.
+    public init(loader: GenerationLoader, scheduler: Scheduler, logger: Logger) {
+        self.loader = loader
+        self.scheduler = scheduler
+        self.logger = logger
+    }
+
+    /// Reloads on every SIGHUP until graceful shutdown.
+    public func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await run(triggers: signals.cancelOnGracefulShutdown())
+    }
+
+    /// Reloads once per element of `triggers`.
+    func run<Triggers: AsyncSequence & Sendable>(triggers: Triggers) async throws {
+        for try await _ in triggers {
+            _ = await reload()
+        }
+    }
+
+    /// Loads and applies a new generation now.
+    /// - Returns: the outcome (what changed, or the errors that kept the old configuration).
+    public func reload() async -> ReloadOutcome {
+        let previous = await scheduler.generation
+        logger.info("reload.begin", metadata: ["config.file": "\(loader.configPath)"])
+        let next: Generation
+        do {
+            next = try await loader.load(previous: previous)
+        } catch {
+            for diagnostic in error.diagnostics {
+                logger.error("reload.error", metadata: ["diagnostic": "\(diagnostic)"])
+            }
+            logger.error("reload.failed", metadata: [
+                "errors": "\(error.diagnostics.count)",
+                "kept.generation": "\(previous.number)",
+                "hint": "fix the errors above and send SIGHUP again; the running configuration is unchanged",
+            ])
+            return .failed(error.diagnostics)
+        }
+        let change = GenerationChange(from: previous, to: next)
+        for diagnostic in next.dropped {
+            logger.error("reload.task.dropped", metadata: ["diagnostic": "\(diagnostic)"])
+        }
+        for rejection in next.catalog.rejected {
+            logger.warning("plugin.rejected", metadata: ["plugin.file": "\(rejection.path)", "reason": "\(rejection.reason)"])
+        }
+        await scheduler.apply(next)
+        logger.info("reload.applied", metadata: [
+            "generation": "\(next.number)",
+            "tasks.added": "\(change.added.sorted())", "tasks.removed": "\(change.removed.sorted())",
+            "tasks.changed": "\(change.changed.sorted())", "plugins.loaded": "\(change.pluginsLoaded.sorted())",
+        ])
+        return .applied(change)
+    }
+}
+
+/// What a reload did.
+public enum ReloadOutcome: Sendable {
+    /// The new generation is running.
+    case applied(GenerationChange)
+    /// The configuration had errors; the old generation keeps running.
+    case failed([ConfigDiagnostic])
+}
+
+/// The difference between two generations, for logs and the API.
+public struct GenerationChange: Sendable, Hashable {
+    /// Tasks that are new.
+    public var added: Set<String>
+    /// Tasks that are gone (removed from the file, or their plugin disappeared).
+    public var removed: Set<String>
+    /// Tasks whose definition or plugin changed.
+    public var changed: Set<String>
+    /// Plugin files loaded anew (new or changed content), by plugin name.
+    public var pluginsLoaded: Set<String>
+
+    /// Compares two generations.
+    public init(from old: Generation, to new: Generation) {
+        let oldTasks = Dictionary(uniqueKeysWithValues: old.tasks.map { ($0.spec.name, $0) })
+        let newTasks = Dictionary(uniqueKeysWithValues: new.tasks.map { ($0.spec.name, $0) })
+        added = Set(newTasks.keys).subtracting(oldTasks.keys)
+        removed = Set(oldTasks.keys).subtracting(newTasks.keys)
+        changed = Set(newTasks.compactMap { name, task in
+            guard let before = oldTasks[name] else { return nil }
+            return before.spec == task.spec && before.instance === task.instance ? nil : name
+        })
+        pluginsLoaded = Set(new.catalog.plugins.values.filter { plugin in
+            old.catalog.plugins[plugin.name] !== plugin
+        }.map(\.name))
+    }
+}

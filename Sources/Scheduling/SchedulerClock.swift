@@ -1,0 +1,50 @@
+import Foundation
+
+/// Microseconds since the Unix epoch, UTC: the scheduler's unit of time.
+public typealias Micros = Int64
+
+/// The clock the scheduler reads and sleeps on. Injected, so tests drive time by hand and never sleep.
+public protocol SchedulerClock: Sendable {
+    /// The current wall-clock time.
+    func now() -> Micros
+    /// Suspends until `now() >= deadline`.
+    /// - Throws: `CancellationError` when the calling task is cancelled first.
+    func sleep(until deadline: Micros) async throws
+}
+
+/// The system's real-time clock.
+public struct SystemClock: SchedulerClock {
+    /// Creates the clock.
+    public init() {}
+
+    /// The current wall-clock time from `clock_gettime(CLOCK_REALTIME)`.
+    public func now() -> Micros {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Micros(ts.tv_sec) * 1_000_000 + Micros(ts.tv_nsec) / 1_000
+    }
+
+    /// Sleeps in steps of at most a minute, re-reading the wall clock after each, so a wall-clock step or a
+    /// suspend is noticed within a minute instead of sleeping through it.
+    public func sleep(until deadline: Micros) async throws {
+        while true {
+            let remaining = deadline - now()
+            if remaining <= 0 { return }
+            let step = min(remaining, 60_000_000)
+            try await Task.sleep(for: .microseconds(step), tolerance: .zero, clock: .continuous)
+        }
+    }
+}
+
+extension Micros {
+    /// Whole seconds from microseconds (rounding toward negative infinity).
+    var floorSeconds: Int64 { self >= 0 ? self / 1_000_000 : (self - 999_999) / 1_000_000 }
+}
+
+extension Duration {
+    /// The duration in microseconds (truncated).
+    public var micros: Micros {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

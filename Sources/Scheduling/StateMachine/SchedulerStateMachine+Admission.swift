@@ -1,0 +1,203 @@
+import Config
+
+extension SchedulerStateMachine {
+    /// Decides a task's due slots (oldest first; `total` counts slots beyond the listed ones too).
+    ///
+    /// Slots later than `max_lateness` are missed and follow the catch-up policy: `none` runs none of them,
+    /// `latest` runs only the most recent slot, `all` runs up to `max_catch_up` of them oldest first, one after
+    /// another. Each coalesced group of missed slots is one `skip` decision that names the count.
+    mutating func handleDue(_ task: String, slots: [Micros], total: Int, now: Micros) -> [Action] {
+        guard let definition = tasks[task]?.definition, let newest = slots.last else { return [] }
+        let onTime = now - newest <= definition.maxLateness ? newest : nil
+        let late = onTime == nil ? slots : Array(slots.dropLast())
+        let lateTotal = onTime == nil ? total : total - 1
+        guard let firstLate = late.first else {
+            return decide(newRun(task, .schedule, at: newest), now: now)
+        }
+        var actions: [Action] = []
+        // One decision row per coalesced group, keyed on its last slot (so the last recorded slot is exact).
+        func missed(_ count: Int, from first: Micros, through last: Micros, _ what: String) {
+            guard count > 0 else { return }
+            let plural = count == 1 ? "slot" : "slots"
+            actions.append(.skip(newRun(task, .schedule, at: last), reason:
+                "missed: \(count) \(plural) could not fire on time (daemon down, suspend, clock step or overload); \(what)"))
+        }
+        switch definition.catchUp {
+        case .none:
+            missed(lateTotal, from: firstLate, through: late.last!, "catch_up: none")
+            if let onTime { actions += decide(newRun(task, .schedule, at: onTime), now: now) }
+        case .latest:
+            if let onTime {
+                missed(lateTotal, from: firstLate, through: late.last!, "ran the latest slot instead (catch_up: latest)")
+                actions += decide(newRun(task, .schedule, at: onTime), now: now)
+            } else {
+                missed(lateTotal - 1, from: firstLate, through: late[late.count - 2 >= 0 ? late.count - 2 : 0],
+                       "ran the latest slot instead (catch_up: latest)")
+                actions += decide(newRun(task, .catchUp, at: late.last!), now: now)
+            }
+        case .all:
+            let runs = late.prefix(definition.maxCatchUp)
+            if lateTotal > runs.count {
+                missed(lateTotal - runs.count, from: late[runs.count...].first ?? firstLate, through: late.last!,
+                       "more than max_catch_up (\(definition.maxCatchUp)); ran the oldest")
+            }
+            for slot in runs {
+                actions += decide(newRun(task, .catchUp, at: slot), now: now, sequential: true)
+            }
+            if let onTime { actions += decide(newRun(task, .schedule, at: onTime), now: now, sequential: true) }
+        }
+        return actions
+    }
+
+    /// Applies pause, window and overlap rules to a new run, then admits it.
+    /// - Parameter sequential: catch-up runs of one task wait for each other whatever the overlap policy.
+    mutating func decide(_ run: PendingRun, now: Micros, sequential: Bool = false) -> [Action] {
+        guard let state = tasks[run.task] else { return [.skip(run, reason: "unknown task")] }
+        let definition = state.definition
+        if state.paused, run.trigger != .manual {
+            return [.skip(run, reason: "paused: resume the task to run it")]
+        }
+        if !definition.windowIsOpen(at: now) {
+            let windows = definition.windows.map(\.text).joined(separator: ", ")
+            if definition.windowPolicy == .wait, let opening = definition.nextWindowOpening(after: now) {
+                tasks[run.task]!.waiting += 1
+                delayed.insert(DelayedEntry(at: opening, run: run, kind: .admit))
+                return [.queue(run, reason: "waiting for the window \(windows)")]
+            }
+            return [.skip(run, reason: "outside the window \(windows) (window_policy: skip)")]
+        }
+        let running = state.running.count
+        let active = running + state.waiting
+        if sequential {
+            return admit(run, needsTaskIdle: active > 0, now: now)
+        }
+        switch definition.overlap {
+        case .skip:
+            if active > 0 { return [.skip(run, reason: "overlap: the previous run is still active (overlap: skip)")] }
+            return admit(run, needsTaskIdle: false, now: now)
+        case .queue:
+            if state.waiting > 0 {
+                return [.skip(run, reason: "overlap: a run is already waiting (overlap: queue keeps one)")]
+            }
+            return admit(run, needsTaskIdle: running > 0, now: now)
+        case .allow:
+            if active >= definition.maxInstances {
+                return [.skip(run, reason: "overlap: \(active) runs already active (max_instances: \(definition.maxInstances))")]
+            }
+            return admit(run, needsTaskIdle: false, now: now)
+        case .replace:
+            var actions: [Action] = []
+            for serial in state.running where runningRuns[serial]?.stopRequested == nil {
+                runningRuns[serial]!.stopRequested = .replaced
+                runningRuns[serial]!.stuckAt = now + definition.timeoutGrace
+                actions.append(.stop(runningRuns[serial]!.run, reason: .replaced))
+            }
+            actions += dropWaiting(reason: "replaced by a newer run (overlap: replace)") { $0.task == run.task }
+            return actions + admit(run, needsTaskIdle: running > 0, now: now)
+        }
+    }
+
+    /// Starts the run if the global limit, its group's limit and (if asked) its task allow; otherwise it waits.
+    mutating func admit(_ run: PendingRun, needsTaskIdle: Bool, now: Micros, alreadyQueued: Bool = false) -> [Action] {
+        if canStart(run.task, needsTaskIdle: needsTaskIdle) {
+            start(run, now: now)
+            return [alreadyQueued ? .startQueued(run) : .start(run)]
+        }
+        waiting.append(Waiting(run: run, needsTaskIdle: needsTaskIdle))
+        tasks[run.task]?.waiting += 1
+        return alreadyQueued ? [] : [.queue(run, reason: waitReason(run.task, needsTaskIdle: needsTaskIdle))]
+    }
+
+    /// Starts every waiting run that may start now, first come first served; a run held back by its group or
+    /// task does not hold back the runs behind it.
+    mutating func startWaiting(now: Micros) -> [Action] {
+        var actions: [Action] = []
+        var index = 0
+        while index < waiting.count, runningRuns.count < maxRunning {
+            let entry = waiting[index]
+            if canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle) {
+                waiting.remove(at: index)
+                tasks[entry.run.task]?.waiting -= 1
+                start(entry.run, now: now)
+                actions.append(.startQueued(entry.run))
+            } else {
+                index += 1
+            }
+        }
+        return actions
+    }
+
+    /// Removes waiting runs (in line or waiting for a window) that match, as `dropQueued` actions.
+    mutating func dropWaiting(reason: String, where matches: (PendingRun) -> Bool) -> [Action] {
+        var actions: [Action] = []
+        waiting.removeAll { entry in
+            guard matches(entry.run) else { return false }
+            tasks[entry.run.task]?.waiting -= 1
+            actions.append(.dropQueued(entry.run, reason: reason))
+            return true
+        }
+        let (dropped, kept) = delayed.unordered.reduce(into: ([DelayedEntry](), [DelayedEntry]())) { split, entry in
+            if entry.kind == .admit, matches(entry.run) { split.0.append(entry) } else { split.1.append(entry) }
+        }
+        if !dropped.isEmpty {
+            delayed = Heap(kept)
+            for entry in dropped.sorted() {
+                tasks[entry.run.task]?.waiting -= 1
+                actions.append(.dropQueued(entry.run, reason: reason))
+            }
+        }
+        return actions
+    }
+
+    /// Runs the tasks that depend on how `run` ended: `after:` dependents whose `on:` matches, and the task's own
+    /// `on_success` / `on_failure` hooks.
+    mutating func triggerDependents(of run: PendingRun, end: RunEnd, now: Micros) -> [Action] {
+        guard let definition = tasks[run.task]?.definition else { return [] }
+        var targets: [String] = []
+        for (name, state) in tasks.sorted(by: { $0.key < $1.key })
+        where state.definition.after.contains(run.task) && end.satisfies(state.definition.afterCondition) {
+            targets.append(name)
+        }
+        if end == .succeeded { targets += definition.onSuccess }
+        if end.isFailure { targets += definition.onFailure }
+        var seen: Set<String> = []
+        var actions: [Action] = []
+        for target in targets where seen.insert(target).inserted && tasks[target] != nil {
+            var dependent = newRun(target, .dependency, at: now)
+            dependent.cause = RunCause(task: run.task, serial: run.serial, end: end)
+            actions += decide(dependent, now: now)
+        }
+        return actions
+    }
+
+    private func canStart(_ task: String, needsTaskIdle: Bool) -> Bool {
+        guard runningRuns.count < maxRunning else { return false }
+        if needsTaskIdle, tasks[task]?.running.isEmpty == false { return false }
+        if let group = tasks[task]?.definition.group, let limit = groupLimits[group],
+           groupRunning[group, default: 0] >= limit
+        {
+            return false
+        }
+        return true
+    }
+
+    private mutating func start(_ run: PendingRun, now: Micros) {
+        let definition = tasks[run.task]?.definition
+        let group = definition?.group
+        if let group { groupRunning[group, default: 0] += 1 }
+        tasks[run.task]?.running.insert(run.serial)
+        runningRuns[run.serial] = Running(run: run, group: group, deadline: definition?.timeout.map { now + $0 })
+    }
+
+    private func waitReason(_ task: String, needsTaskIdle: Bool) -> String {
+        if needsTaskIdle, tasks[task]?.running.isEmpty == false {
+            return "waiting for the task's active run to end"
+        }
+        if let group = tasks[task]?.definition.group, let limit = groupLimits[group],
+           groupRunning[group, default: 0] >= limit
+        {
+            return "waiting for a free slot in group \(group) (max_running: \(limit))"
+        }
+        return "waiting for a free slot (limits.max_running: \(maxRunning))"
+    }
+}

@@ -1,0 +1,281 @@
+public import Config
+import HeapModule
+public import PluginHost
+
+/// The scheduler's decisions as a pure state machine: callers feed it the time and events, it returns actions.
+///
+/// It owns the timer heap (one entry per scheduled task), the delayed runs (retries, start-up delays, runs waiting
+/// for their window), the waiting line under the global and group limits, and the running runs with their
+/// timeouts. It performs no I/O and reads no clock, so every policy is tested by calling it with chosen instants.
+/// The `Scheduler` actor performs the actions (history rows, plugin calls) and reports back with `finished`.
+public struct SchedulerStateMachine: Sendable {
+    /// What the caller must do.
+    public typealias Action = SchedulerAction
+
+    struct TaskState {
+        var definition: TaskDefinition
+        var nextFire: Micros?
+        var version = 0
+        /// Serials of runs calling the plugin.
+        var running: Set<UInt64> = []
+        /// Runs of the task in the waiting line or waiting for a window.
+        var waiting = 0
+        var paused = false
+    }
+
+    struct Running {
+        var run: PendingRun
+        var group: String?
+        var deadline: Micros?
+        var stopRequested: StopReason?
+        var stuckAt: Micros?
+        var stuckReported = false
+    }
+
+    struct Waiting {
+        var run: PendingRun
+        var needsTaskIdle: Bool
+    }
+
+    struct TimerEntry: Comparable {
+        var at: Micros
+        var task: String
+        var version: Int
+        static func < (a: Self, b: Self) -> Bool { (a.at, a.task) < (b.at, b.task) }
+    }
+
+    struct DelayedEntry: Comparable {
+        enum Kind { case decide, admit }
+        var at: Micros
+        var run: PendingRun
+        var kind: Kind
+        static func < (a: Self, b: Self) -> Bool { (a.at, a.run.serial) < (b.at, b.run.serial) }
+        static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.run.serial == b.run.serial }
+    }
+
+    var tasks: [String: TaskState] = [:]
+    var timers = Heap<TimerEntry>()
+    var delayed = Heap<DelayedEntry>()
+    var waiting: [Waiting] = []
+    var runningRuns: [UInt64: Running] = [:]
+    var groupRunning: [String: Int] = [:]
+    var groupLimits: [String: Int] = [:]
+    var nextSerial: UInt64 = 1
+    /// The global limit on runs calling their plugin at once.
+    public private(set) var maxRunning: Int
+
+    /// Creates a machine with no tasks.
+    public init(maxRunning: Int) {
+        precondition(maxRunning >= 1)
+        self.maxRunning = maxRunning
+    }
+
+    // MARK: - Queries
+
+    /// How many runs are calling their plugin.
+    public var runningCount: Int { runningRuns.count }
+    /// How many runs wait for a slot (global, group or their task's previous run).
+    public var queuedCount: Int { waiting.count }
+    /// The next fire instant of a task, if it has one.
+    public func nextFire(of task: String) -> Micros? { tasks[task]?.nextFire }
+    /// Active (running or waiting) runs of a task.
+    public func activeRuns(of task: String) -> Int { tasks[task].map { $0.running.count + $0.waiting } ?? 0 }
+    /// Whether a task is paused.
+    public func isPaused(_ task: String) -> Bool { tasks[task]?.paused ?? false }
+    /// Running runs that passed their timeout plus grace.
+    public var stuckRuns: [PendingRun] { runningRuns.values.filter(\.stuckReported).map(\.run) }
+
+    /// The earliest instant at which `advance` has something to do, or nil when nothing is pending.
+    public var nextWakeup: Micros? {
+        mutating get {
+            while let top = timers.min, tasks[top.task]?.version != top.version { timers.removeMin() }
+            var earliest = [timers.min?.at, delayed.min?.at].compactMap { $0 }.min()
+            for running in runningRuns.values {
+                let due = running.stopRequested == nil ? running.deadline : (running.stuckReported ? nil : running.stuckAt)
+                if let due { earliest = min(earliest ?? due, due) }
+            }
+            return earliest
+        }
+    }
+
+    // MARK: - Events
+
+    /// Installs a task set (at start-up and on reload), the global limit and the group limits.
+    ///
+    /// Tasks whose schedule is unchanged keep their next slot; new or rescheduled tasks fire from their next slot
+    /// strictly after `now`. Active runs of kept tasks stay counted; waiting runs of removed tasks are dropped.
+    /// At start-up (`startup: true`), start-up tasks are scheduled after their delay, and slots missed since each
+    /// task's last recorded slot (`lastSlots`) are handled by its catch-up policy.
+    public mutating func install(
+        _ definitions: [TaskDefinition], maxRunning: Int, groups: [String: Int] = [:], now: Micros,
+        startup: Bool = false, lastSlots: [String: Micros] = [:]
+    ) -> [Action] {
+        precondition(maxRunning >= 1)
+        self.maxRunning = maxRunning
+        groupLimits = groups
+        var actions: [Action] = []
+        var next: [String: TaskState] = [:]
+        for definition in definitions {
+            var state = tasks[definition.name] ?? TaskState(definition: definition)
+            let unchanged = tasks[definition.name] != nil
+                && tasks[definition.name]?.definition.scheduleKey == definition.scheduleKey
+            state.definition = definition
+            if !unchanged {
+                state.version += 1
+                state.nextFire = definition.fireInstant(after: now)
+                if let at = state.nextFire {
+                    timers.insert(TimerEntry(at: at, task: definition.name, version: state.version))
+                }
+            }
+            next[definition.name] = state
+        }
+        let removed = Set(tasks.keys).subtracting(next.keys)
+        tasks = next
+        if !removed.isEmpty {
+            actions += dropWaiting(reason: "task removed from the configuration") { removed.contains($0.task) }
+        }
+        if startup {
+            for definition in definitions where definition.startup {
+                let run = newRun(definition.name, .startup, at: now + definition.startupDelay)
+                delayed.insert(DelayedEntry(at: now + definition.startupDelay, run: run, kind: .decide))
+            }
+            for definition in definitions {
+                guard let last = lastSlots[definition.name], definition.schedule != nil else { continue }
+                let (slots, total) = slots(of: definition, after: last, through: now)
+                if !slots.isEmpty { actions += handleDue(definition.name, slots: slots, total: total, now: now) }
+            }
+        }
+        actions += startWaiting(now: now)
+        return actions
+    }
+
+    /// Processes everything due at or before `now`: slots, delayed runs (retries, start-up, windows), timeouts.
+    public mutating func advance(to now: Micros) -> [Action] {
+        var actions: [Action] = []
+        while let top = timers.min, top.at <= now {
+            timers.removeMin()
+            guard var state = tasks[top.task], state.version == top.version else { continue }
+            let (later, total) = slots(of: state.definition, after: top.at, through: now)
+            let due = [top.at] + later
+            state.nextFire = state.definition.fireInstant(after: due.last!)
+            if let following = state.nextFire {
+                timers.insert(TimerEntry(at: following, task: top.task, version: state.version))
+            }
+            tasks[top.task] = state
+            actions += handleDue(top.task, slots: due, total: total + 1, now: now)
+        }
+        while let top = delayed.min, top.at <= now {
+            delayed.removeMin()
+            switch top.kind {
+            case .decide:
+                actions += decide(top.run, now: now)
+            case .admit:
+                guard tasks[top.run.task] != nil else { continue }
+                tasks[top.run.task]!.waiting -= 1
+                actions += admit(top.run, needsTaskIdle: false, now: now, alreadyQueued: true)
+            }
+        }
+        for (serial, running) in runningRuns {
+            if running.stopRequested == nil, let deadline = running.deadline, deadline <= now {
+                runningRuns[serial]!.stopRequested = .timeout
+                runningRuns[serial]!.stuckAt = deadline + (tasks[running.run.task]?.definition.timeoutGrace ?? 0)
+                actions.append(.stop(running.run, reason: .timeout))
+            }
+            if let stuckAt = runningRuns[serial]!.stuckAt, stuckAt <= now, !running.stuckReported {
+                runningRuns[serial]!.stuckReported = true
+                actions.append(.stuck(running.run))
+            }
+        }
+        actions += startWaiting(now: now)
+        return actions
+    }
+
+    /// Decides a run asked for outside the schedule (an operator's trigger).
+    public mutating func request(task: String, trigger: RunTrigger, now: Micros) -> [Action] {
+        decide(newRun(task, trigger, at: now), now: now)
+    }
+
+    /// Reports that a run ended (or was abandoned): frees its slots, schedules a retry or triggers dependent tasks
+    /// and hooks, and starts waiting runs.
+    public mutating func finished(serial: UInt64, end: RunEnd, now: Micros) -> [Action] {
+        guard let running = runningRuns.removeValue(forKey: serial) else { return [] }
+        if let group = running.group { groupRunning[group, default: 1] -= 1 }
+        tasks[running.run.task]?.running.remove(serial)
+        var actions: [Action] = []
+        let run = running.run
+        if let definition = tasks[run.task]?.definition, let retry = definition.retry, end.isRetryable,
+           running.stopRequested != .replaced, run.attempt <= retry.attempts
+        {
+            let jitter = StableHash.offset(for: "\(run.task)|\(run.firstSerial)|\(run.attempt)", below: retry.jitter.micros)
+            let due = now + retry.delay(beforeRetry: run.attempt).micros + jitter
+            var next = newRun(run.task, .retry, at: due)
+            next.attempt = run.attempt + 1
+            next.firstSerial = run.firstSerial
+            next.cause = run.cause
+            delayed.insert(DelayedEntry(at: due, run: next, kind: .decide))
+        } else {
+            actions += triggerDependents(of: run, end: end, now: now)
+        }
+        actions += startWaiting(now: now)
+        return actions
+    }
+
+    /// Drops every waiting and delayed run (graceful shutdown): none of them starts.
+    public mutating func drainQueue(reason: String) -> [Action] {
+        let actions = dropWaiting(reason: reason) { _ in true }
+        delayed = Heap(delayed.unordered.filter { $0.kind == .admit })
+        return actions
+    }
+
+    /// Pauses or resumes a task: a paused task's slots are skipped (recorded); manual runs still run.
+    public mutating func setPaused(_ task: String, _ paused: Bool) {
+        tasks[task]?.paused = paused
+    }
+
+    /// The wall clock jumped by `delta` (positive: forward or a suspend; negative: backward).
+    ///
+    /// Relative timers (retry delays, start-up delays, timeouts) move with it, so a step neither fires them early
+    /// nor holds them back. Slots after a forward step are then due and handled by each task's catch-up policy.
+    /// After a backward step every task's next slot is computed again from `now`; slots that repeat are refused by
+    /// history's unique slot key, so none runs twice.
+    public mutating func clockStepped(by delta: Micros, now: Micros) {
+        delayed = Heap(delayed.unordered.map { entry in
+            var entry = entry
+            entry.at += delta
+            return entry
+        })
+        for serial in runningRuns.keys {
+            runningRuns[serial]!.deadline? += delta
+            runningRuns[serial]!.stuckAt? += delta
+        }
+        guard delta < 0 else { return }
+        for name in tasks.keys {
+            tasks[name]!.version += 1
+            tasks[name]!.nextFire = tasks[name]!.definition.fireInstant(after: now)
+            if let at = tasks[name]!.nextFire {
+                timers.insert(TimerEntry(at: at, task: name, version: tasks[name]!.version))
+            }
+        }
+    }
+
+    // MARK: - Internals shared by the extensions
+
+    mutating func newRun(_ task: String, _ trigger: RunTrigger, at instant: Micros) -> PendingRun {
+        defer { nextSerial += 1 }
+        return PendingRun(serial: nextSerial, task: task, trigger: trigger, scheduledAt: instant)
+    }
+
+    /// The slots of `definition` strictly after `instant` up to and including `end`, oldest first (at most
+    /// 10,000 are listed), and how many there are in all (counted up to a million).
+    func slots(of definition: TaskDefinition, after instant: Micros, through end: Micros) -> ([Micros], Int) {
+        var slots: [Micros] = []
+        var total = 0
+        var cursor = instant
+        while total < 1_000_000, let next = definition.fireInstant(after: cursor), next <= end {
+            if slots.count < 10_000 { slots.append(next) } else { slots[slots.count - 1] = next }
+            total += 1
+            cursor = next
+        }
+        return (slots, total)
+    }
+}
