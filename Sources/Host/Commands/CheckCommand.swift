@@ -38,11 +38,24 @@ struct CheckCommand: AsyncParsableCommand {
         let now = Int64(Date().timeIntervalSince1970)
         Console.out("\(options.config): OK: \(generation.tasks.count) task(s), \(generation.catalog.plugins.count) plugin(s)")
         for task in generation.tasks {
-            let state = task.spec.enabled ? "" : " (disabled)"
-            let next = task.schedule.next(after: now).map { CronFormat.rfc3339($0, in: task.schedule.zone) }
-                ?? (task.spec.cron.isReboot ? "at start-up" : "never")
-            Console.out("  \(task.spec.name): plugin \(task.plugin.name), \"\(task.spec.schedule)\" in \(task.spec.timezone), next \(next)\(state)")
+            Console.out("  \(task.spec.name): plugin \(task.plugin.name), \(Self.describe(task, now: now))")
         }
+    }
+
+    /// When a task runs: its schedule and next fire time, and the other ways it starts.
+    static func describe(_ task: ScheduledTask, now: Int64) -> String {
+        var parts: [String] = []
+        if let schedule = task.schedule, let text = task.spec.schedule {
+            let next = schedule.next(after: now).map { CronFormat.rfc3339($0, in: schedule.zone) }
+                ?? (schedule.expression.isReboot ? "at start-up" : "never")
+            parts.append("\"\(text)\" in \(task.spec.timezone), next \(next)")
+        }
+        if task.spec.startup { parts.append("at start-up") }
+        if !task.spec.after.isEmpty {
+            parts.append("after \(task.spec.after.joined(separator: ", ")) (on \(task.spec.afterCondition.rawValue))")
+        }
+        if !task.spec.enabled { parts.append("(disabled)") }
+        return parts.isEmpty ? "only when triggered" : parts.joined(separator: "; ")
     }
 
     private func report(_ diagnostics: [ConfigDiagnostic]) {

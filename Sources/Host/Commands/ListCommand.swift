@@ -25,13 +25,17 @@ struct ListCommand: ParsableCommand {
             var next = "-"
             if !task.enabled {
                 next = "disabled"
-            } else if task.cron.isReboot {
+            } else if let cron = task.cron, cron.isReboot {
                 next = "at start-up"
-            } else if let zone = try? TimeZoneRules(identifier: task.timezone) {
-                next = CronSchedule(expression: task.cron, zone: zone).next(after: now)
+            } else if let cron = task.cron, let zone = try? TimeZoneRules(identifier: task.timezone) {
+                next = CronSchedule(expression: cron, zone: zone).next(after: now)
                     .map { CronFormat.rfc3339($0, in: zone) } ?? "never"
+            } else if task.startup {
+                next = "at start-up"
+            } else if !task.after.isEmpty {
+                next = "after " + task.after.joined(separator: ",")
             }
-            return [task.name, task.plugin, task.schedule, task.timezone, next]
+            return [task.name, task.plugin, task.schedule ?? "-", task.timezone, next]
         }
         Console.out(Console.table(["TASK", "PLUGIN", "SCHEDULE", "ZONE", "NEXT"], rows))
     }

@@ -1,4 +1,5 @@
 import Config
+import HeapModule
 
 extension SchedulerStateMachine {
     /// Decides a task's due slots (oldest first; `total` counts slots beyond the listed ones too).

@@ -1,4 +1,4 @@
-public import Config
+import Config
 import HeapModule
 public import PluginHost
 

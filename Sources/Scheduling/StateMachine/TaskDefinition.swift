@@ -81,7 +81,7 @@ public struct TaskDefinition: Sendable {
         afterCondition = spec.afterCondition
         onFailure = spec.onFailure
         onSuccess = spec.onSuccess
-        startup = spec.enabled && spec.startup
+        startup = spec.enabled && (spec.startup || spec.cron?.isReboot == true)
         startupDelay = spec.startupDelay.micros
     }
 
