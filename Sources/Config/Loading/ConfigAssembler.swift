@@ -96,11 +96,20 @@ struct ConfigAssembler {
             spec.onSuccess = task.onSuccess.map(\.value)
             spec.windows = task.windows
             spec.windowPolicy = task.windowPolicy
+            spec.expectSuccessWithin = task.expectSuccessWithin
             tasks.append(spec)
         }
         TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)
+        let taskNames = draft.tasks.compactMap(\.name?.value)
+        for target in draft.alerts.onAlert where !taskNames.contains(target.value) {
+            var message = "\"on_alert\" in section \"alerts\" names an unknown task \"\(target.value)\""
+            if let suggestion = KeySuggester.suggestion(for: target.value, among: taskNames) {
+                message += "; did you mean \"\(suggestion)\"?"
+            }
+            diagnostics.error(message, at: target.mark)
+        }
         guard !diagnostics.hasErrors else { return nil }
-        return HousekeeperConfig(
+        var config = HousekeeperConfig(
             file: file, timezone: timezone,
             pluginsDirectory: PathResolver.absolute(draft.plugins.directory, base: baseDirectory),
             stateDatabase: PathResolver.absolute(draft.state.database, base: baseDirectory),
@@ -108,6 +117,15 @@ struct ConfigAssembler {
             api: api, log: draft.log, groups: Dictionary(
                 draft.groups.map { ($0.name.value, $0.maxRunning ?? 1) }, uniquingKeysWith: { first, _ in first }),
             tasks: tasks, warnings: diagnostics.sorted)
+        config.alerts = AlertSettings(
+            checkInterval: draft.alerts.checkInterval, errorRateThreshold: draft.alerts.errorRate.threshold,
+            errorRateWindow: draft.alerts.errorRate.window, errorRateMinimumRuns: draft.alerts.errorRate.minRuns,
+            memoryThreshold: draft.alerts.memory.threshold, memoryLimitBytes: draft.alerts.memory.limit,
+            onAlert: draft.alerts.onAlert.map(\.value))
+        config.retention = RetentionSettings(
+            keep: draft.state.historyRetention, keepFailed: draft.state.historyKeepFailed,
+            pruneInterval: draft.state.pruneInterval)
+        return config
     }
 
     /// Parses a task's schedule with its name as the `H` seed; errors point at the offending token.

@@ -54,6 +54,8 @@ struct TaskDraft {
     var windows: [TimeWindow] = []
     /// `window_policy:`.
     var windowPolicy: WindowPolicy = .skip
+    /// `expect_success_within:`.
+    var expectSuccessWithin: Duration?
 
     /// `retry:` as decoded.
     struct RetryDraft {
@@ -100,6 +102,7 @@ struct TaskDraft {
             .field("on_success", \.onSuccess, .taskNames),
             .field("window", \.windows, .windows),
             .field("window_policy", \.windowPolicy, .oneOf()),
+            .optional("expect_success_within", \.expectSuccessWithin, .duration(allowZero: false)),
             .optional("config", \.config, ValueDecoder.jsonObject.located),
             .optional("description", \.description, .string),
         ])

@@ -50,6 +50,9 @@ public struct TaskSpec: Sendable, Hashable {
     public var windows: [TimeWindow] = []
     /// What happens to a slot outside the windows (`window_policy`, default `skip`).
     public var windowPolicy: WindowPolicy = .skip
+    /// The dead-man's switch: an alert is raised when the task has not succeeded for this long
+    /// (`expect_success_within`), if set.
+    public var expectSuccessWithin: Duration?
     /// The task's `config:` mapping as a JSON object (`{}` when absent).
     public var configJSON: String
     /// A free-form description for people (`description:`), if any.
