@@ -18,7 +18,8 @@ public actor Scheduler: Service {
     let pool: BlockingThreadPool
     let logger: Logger
     let executorFor: @Sendable (ScheduledTask) -> any RunExecutor
-    private(set) var generation: Generation
+    /// The running configuration generation.
+    public private(set) var generation: Generation
     var machine: SchedulerStateMachine
     let doorbell = Doorbell()
     private let shutdownRequested = Atomic<Bool>(false)

@@ -1,0 +1,106 @@
+public import Logging
+import Foundation
+import Synchronization
+
+/// A swift-log handler that writes one JSON object per line (`log.format: json`).
+///
+/// Each line has `ts` (RFC 3339 UTC with microseconds), `level`, `label`, `message`, and the merged metadata as
+/// top-level keys (`task.name`, `run.id`, `plugin.name`, ...). Keys are sorted so lines diff and grep well.
+public struct JSONLogHandler: LogHandler {
+    /// The lowest level written.
+    public var logLevel: Logger.Level = .info
+    /// Metadata added to every line of this logger.
+    public var metadata: Logger.Metadata = [:]
+    let label: String
+    let sink: LineSink
+
+    /// Where lines go: standard error by default, a buffer in tests.
+    public final class LineSink: Sendable {
+        private let write: @Sendable (String) -> Void
+
+        /// Lines go to `write`; it is called for one line at a time, under a lock.
+        public init(_ write: @escaping @Sendable (String) -> Void) {
+            let lock = Mutex(())
+            self.write = { line in lock.withLock { _ in write(line) } }
+        }
+
+        /// Standard error.
+        public static let standardError = LineSink { line in
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+
+        func emit(_ line: String) { write(line) }
+    }
+
+    /// Creates a handler for `label` writing to `sink`.
+    public init(label: String, sink: LineSink = .standardError) {
+        self.label = label
+        self.sink = sink
+    }
+
+    /// Metadata by key.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Writes one line.
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var fields: [(String, String)] = [
+            ("ts", Self.quote(Self.timestamp(Date()))),
+            ("level", Self.quote(event.level.rawValue)),
+            ("label", Self.quote(label)),
+            ("message", Self.quote("\(event.message)")),
+        ]
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where !["ts", "level", "label", "message"].contains(key) {
+            fields.append((key, Self.json(value)))
+        }
+        sink.emit("{" + fields.map { "\(Self.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+    }
+
+    static func json(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text): quote(text)
+        case .stringConvertible(let convertible): quote(convertible.description)
+        case .array(let items): "[" + items.map(json).joined(separator: ",") + "]"
+        case .dictionary(let dictionary):
+            "{" + dictionary.sorted { $0.key < $1.key }.map { "\(quote($0.key)):\(json($0.value))" }
+                .joined(separator: ",") + "}"
+        }
+    }
+
+    /// `text` as a JSON string literal (RFC 8259 escapes).
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        let micros = Int((date.timeIntervalSince1970 - Double(seconds)) * 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
+            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+            + ".\(pad(micros, 6))Z"
+    }
+}
