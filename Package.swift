@@ -142,15 +142,15 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryTests",
-            dependencies: ["Telemetry", "Scheduling", "History", "Config"],
+            dependencies: ["Telemetry", "Scheduling", "History", "Config", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "AdminTests",
-            dependencies: ["Admin"],
+            dependencies: ["Admin", "Config"],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["History"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -119,6 +119,7 @@ public actor AlertMonitor: Service {
             logger.notice("alert.cleared", metadata: ["alert.kind": "\(alert.kind.rawValue)", "alert.key": "\(key)"])
         }
         current = next
+        logger.debug("alerts.evaluated", metadata: ["alerts.active": "\(next.count)", "alerts.raised": "\(raised.count)"])
         for alert in raised {
             var metadata: Logger.Metadata = [
                 "alert.kind": "\(alert.kind.rawValue)", "alert.message": "\(alert.message)",
