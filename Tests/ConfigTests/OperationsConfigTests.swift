@@ -54,12 +54,12 @@ struct OperationsConfigTests {
         #expect(config.alerts.onAlert.isEmpty)
     }
 
-    @Test(arguments: [
+    static let mistakes: [(yaml: String, expected: String)] = [
         (withTask("alerts:\n  error_rate: {threshold: 150%}"),
-         "config.yaml:6:28: error: invalid percentage \"150%\" for \"threshold\" in section \"error_rate\"; write a "
+         "config.yaml:6:27: error: invalid percentage \"150%\" for \"threshold\" in section \"error_rate\"; write a "
             + "number above 0 and up to 100 followed by %, e.g. 5%"),
         (withTask("alerts:\n  memory: {limit: lots}"),
-         "config.yaml:6:20: error: invalid size \"lots\" for \"limit\" in section \"memory\"; write a whole number "
+         "config.yaml:6:19: error: invalid size \"lots\" for \"limit\" in section \"memory\"; write a whole number "
             + "with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB), e.g. 512MiB"),
         (withTask("alerts:\n  on_alert: [notfy]\n"),
          "config.yaml:6:14: error: \"on_alert\" in section \"alerts\" names an unknown task \"notfy\""),
@@ -68,12 +68,15 @@ struct OperationsConfigTests {
         (withTask("state:\n  history_retention: 0"),
          "config.yaml:6:22: error: \"history_retention\" in section \"state\" must be longer than zero; write e.g. 30s"),
         (withTask("alerts:\n  errors: {}"),
-         "config.yaml:6:3: error: unknown key \"errors\" in section \"alerts\"; did you mean \"error_rate\"?"),
+         "config.yaml:6:3: error: unknown key \"errors\" in section \"alerts\"; valid keys: check_interval, "
+            + "error_rate, memory, on_alert"),
         ("tasks:\n  - name: t\n    plugin: p\n    startup: true\n    expect_success_within: soon\n",
          "config.yaml:5:28: error: invalid duration \"soon\" for \"expect_success_within\" in task \"t\"; write a whole "
             + "number with a unit (d, h, m, s, ms) from largest to smallest, e.g. 30s, 5m, 1h30m, 1d12h or 250ms, or "
             + "a plain number of seconds"),
-    ])
+    ]
+
+    @Test(arguments: mistakes)
     func mistakesAreReportedAtTheirPosition(yaml: String, expected: String) {
         #expect(Fixture.rendered(yaml) == [expected])
     }

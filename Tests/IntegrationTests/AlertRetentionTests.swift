@@ -36,9 +36,9 @@ import Testing
         let notify = try #require(try sandbox.history(task: "notify").first)
         #expect(notify["trigger"] as? String == "dependency")
         let output = try #require(notify["output"] as? String)
-        #expect(output.contains("alert"), output)
-        #expect(output.contains("no_success"), output)
-        #expect(output.contains("watched"), output)
+        #expect(output.contains("alert"), "\(output)")
+        #expect(output.contains("no_success"), "\(output)")
+        #expect(output.contains("watched"), "\(output)")
 
         let ready = try await http.call("GET", "/ready")
         #expect(ready.status == 503)
