@@ -11,7 +11,7 @@ struct ReloadCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let client = try DaemonConnection.client(options)
+        let client = try DaemonConnection.client(options, quiet: true)
         do {
             let applied = try await client.send("POST", "/reload", as: ReloadApplied.self)
             Console.out("generation \(applied.generation) applied")

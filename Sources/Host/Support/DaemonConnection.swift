@@ -10,23 +10,34 @@ import Config
 /// daemon cannot be reached.
 enum DaemonConnection {
     /// A client for the daemon configured in `options.config`.
-    /// - Throws: `ExitCode(2)` after printing why, when the configuration or the token cannot be read or the API
-    ///   is disabled.
-    static func client(_ options: ConfigOptions) throws -> AdminClient {
-        let config: HousekeeperConfig
+    ///
+    /// When the file has errors elsewhere, its `api:` section is still used (the daemon keeps running its
+    /// previous configuration): `reload` then shows the daemon's own report of the errors.
+    /// - Parameter quiet: do not mention errors in the file (for `reload`, which prints the daemon's report).
+    /// - Throws: `ExitCode(2)` after printing why, when the file or the token cannot be read or the API is disabled.
+    static func client(_ options: ConfigOptions, quiet: Bool = false) throws -> AdminClient {
+        let api: APISettings
         do {
-            config = try ConfigLoader.load(path: options.config, environment: options.environment)
+            api = try ConfigLoader.load(path: options.config, environment: options.environment).api
         } catch {
-            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
-            throw ExitCode(2)
+            do {
+                api = try ConfigLoader.apiSettings(path: options.config, environment: options.environment)
+                if !quiet {
+                    Console.error("housekeeper: note: \(options.config) has \(error.diagnostics.count) error(s) "
+                        + "(run housekeeper check); using its api: section")
+                }
+            } catch {
+                for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+                throw ExitCode(2)
+            }
         }
-        guard config.api.enabled else {
+        guard api.enabled else {
             Console.error("housekeeper: the admin API is disabled (api.enabled: false) in \(options.config)")
             throw ExitCode(2)
         }
         do {
-            let token = try AdminToken.resolve(config.api, environment: options.environment)
-            return try AdminClient(listen: config.api.listen, token: token)
+            let token = try AdminToken.resolve(api, environment: options.environment)
+            return try AdminClient(listen: api.listen, token: token)
         } catch {
             Console.error("housekeeper: \(error)")
             throw ExitCode(2)
