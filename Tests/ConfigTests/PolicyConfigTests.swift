@@ -104,10 +104,10 @@ struct PolicyConfigTests {
               - name: b
                 plugin: p
                 after: a
+                on_success: [c]
               - name: c
                 plugin: p
                 schedule: "* * * * *"
-                on_success: [b]
             """
         let found = Fixture.diagnostics(yaml)
         #expect(found.count == 1)
@@ -131,7 +131,7 @@ struct PolicyConfigTests {
         ("    window_policy: later", "window_policy"),
         ("    catch_up: some", "catch_up"),
         ("    retry: {attempts: 3, backoff: linear}", "backoff"),
-        ("    retry: {tries: 3}", "tries"),
+        ("    retry: {attempts: 3, tries: 3}", "tries"),
         ("    max_catch_up: 0", "max_catch_up"),
         ("    on: sometimes", "on"),
         ("    jitter: soon", "jitter"),

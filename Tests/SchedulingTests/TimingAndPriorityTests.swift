@@ -121,7 +121,7 @@ import Testing
                 try definition("low", "1 * * * *") { $0.priority = 1 },
                 try definition("high-a", "2 * * * *") { $0.priority = 9 },
                 try definition("high-b", "3 * * * *") { $0.priority = 9 },
-            ], maxRunning: 1)
+            ], maxRunning: 1, at: t0 + 59 * minute)
         h.advance(to: t0 + hour)
         h.advance(to: t0 + hour + minute)
         h.advance(to: t0 + hour + 2 * minute)
@@ -138,7 +138,7 @@ import Testing
                 try definition("holder", "0 * * * *"),
                 try definition("low", "1 * * * *") { $0.priority = 0; $0.maxWait = 10 * minute },
                 try definition("high", "5 * * * *") { $0.priority = 9 },
-            ], maxRunning: 1)
+            ], maxRunning: 1, at: t0 + 59 * minute)
         h.advance(to: t0 + hour)
         h.advance(to: t0 + hour + minute)  // low waits from here
         h.advance(to: t0 + hour + 5 * minute)

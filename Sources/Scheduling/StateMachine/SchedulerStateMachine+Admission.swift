@@ -58,38 +58,31 @@ extension SchedulerStateMachine {
         if state.paused, run.trigger != .manual {
             return [.skip(run, reason: "paused: resume the task to run it")]
         }
-        if !definition.windowIsOpen(at: now) {
-            let windows = definition.windows.map(\.text).joined(separator: ", ")
-            if definition.windowPolicy == .wait, let opening = definition.nextWindowOpening(after: now) {
-                tasks[run.task]!.waiting += 1
-                delayed.insert(DelayedEntry(at: opening, run: run, kind: .admit))
-                return [.queue(run, reason: "waiting for the window \(windows)")]
-            }
-            return [.skip(run, reason: "outside the window \(windows) (window_policy: skip)")]
-        }
         if definition.ratePolicy == .skip, let reason = rateLimitReason(run.task, now: now) {
             return [.skip(run, reason: "\(reason) (rate_policy: skip)")]
         }
         let running = state.running.count
         let active = running + state.waiting
         if sequential {
-            return admit(run, needsTaskIdle: active > 0, now: now)
+            return admitInWindow(run, needsTaskIdle: active > 0, now: now)
         }
         switch definition.overlap {
         case .skip:
             if active > 0 { return [.skip(run, reason: "overlap: the previous run is still active (overlap: skip)")] }
-            return admit(run, needsTaskIdle: false, now: now)
+            return admitInWindow(run, needsTaskIdle: false, now: now)
         case .queue:
             if state.waiting > 0 {
                 return [.skip(run, reason: "overlap: a run is already waiting (overlap: queue keeps one)")]
             }
-            return admit(run, needsTaskIdle: running > 0, now: now)
+            return admitInWindow(run, needsTaskIdle: running > 0, now: now)
         case .allow:
             if active >= definition.maxInstances {
                 return [.skip(run, reason: "overlap: \(active) runs already active (max_instances: \(definition.maxInstances))")]
             }
-            return admit(run, needsTaskIdle: false, now: now)
+            return admitInWindow(run, needsTaskIdle: false, now: now)
         case .replace:
+            // Outside the window, the running run is left alone: the new one is skipped or waits.
+            if !definition.windowIsOpen(at: now) { return admitInWindow(run, needsTaskIdle: true, now: now) }
             var actions: [Action] = []
             for serial in state.running where runningRuns[serial]?.stopRequested == nil {
                 runningRuns[serial]!.stopRequested = .replaced
@@ -97,8 +90,23 @@ extension SchedulerStateMachine {
                 actions.append(.stop(runningRuns[serial]!.run, reason: .replaced))
             }
             actions += dropWaiting(reason: "replaced by a newer run (overlap: replace)") { $0.task == run.task }
-            return actions + admit(run, needsTaskIdle: running > 0, now: now)
+            return actions + admitInWindow(run, needsTaskIdle: running > 0, now: now)
         }
+    }
+
+    /// After the overlap rules: a run outside its task's windows is skipped, or waits for the next opening
+    /// (`window_policy: wait`); inside, it is admitted.
+    mutating func admitInWindow(_ run: PendingRun, needsTaskIdle: Bool, now: Micros) -> [Action] {
+        guard let definition = tasks[run.task]?.definition, !definition.windowIsOpen(at: now) else {
+            return admit(run, needsTaskIdle: needsTaskIdle, now: now)
+        }
+        let windows = definition.windows.map(\.text).joined(separator: ", ")
+        if definition.windowPolicy == .wait, let opening = definition.nextWindowOpening(after: now) {
+            tasks[run.task]!.waiting += 1
+            delayed.insert(DelayedEntry(at: opening, run: run, kind: .admit))
+            return [.queue(run, reason: "waiting for the window \(windows)")]
+        }
+        return [.skip(run, reason: "outside the window \(windows) (window_policy: skip)")]
     }
 
     /// Starts the run if the global limit, its group's limit and (if asked) its task allow; otherwise it waits.
