@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "BundledPluginTests",
             dependencies: [
-                "PluginHost", "HousekeeperPlugin",
+                "PluginHost", "HousekeeperPlugin", "Config",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -12,29 +12,39 @@ final class PluginHarness {
 
     /// A scratch directory for the test's files (mode 0755, traversable by everyone).
     let scratch: String
-    /// The loaded plugin.
+    /// The loaded plugin (the first one, when several were loaded).
     let plugin: LoadedPlugin
+    /// Every loaded plugin by name.
+    let plugins: [String: LoadedPlugin]
     private let root: String
 
     /// Installs and loads `library` (e.g. `libFilesPlugin.so`) and checks it is named `name`.
-    init(_ library: String, name: String) throws {
+    convenience init(_ library: String, name: String) throws {
+        try self.init([(library, name)])
+    }
+
+    /// Installs and loads several libraries, each checked to be named as given.
+    init(_ libraries: [(library: String, name: String)]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hk-bundled-\(UUID().uuidString)").path
         scratch = root + "/scratch"
-        let plugins = root + "/plugins"
-        for directory in [root, plugins, scratch] {
+        let pluginDirectory = root + "/plugins"
+        for directory in [root, pluginDirectory, scratch] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
         }
-        let installed = plugins + "/" + library
-        try FileManager.default.copyItem(atPath: Self.productsDirectory + "/" + library, toPath: installed)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: installed)
-        let options = PluginLoaderOptions(directory: plugins, cacheDirectory: root + "/state/plugin-cache",
+        for (library, _) in libraries {
+            let installed = pluginDirectory + "/" + library
+            try FileManager.default.copyItem(atPath: Self.productsDirectory + "/" + library, toPath: installed)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: installed)
+        }
+        let options = PluginLoaderOptions(directory: pluginDirectory, cacheDirectory: root + "/state/plugin-cache",
                                           allowInsecure: false)
         let catalog = PluginLoader(options: options, logger: .quiet).load()
-        guard let plugin = catalog.plugins[name] else {
+        for (library, name) in libraries where catalog.plugins[name] == nil {
             throw HarnessError("\(library) did not load as \(name): \(catalog.rejected)")
         }
-        self.plugin = plugin
+        plugin = catalog.plugins[libraries[0].name]!
+        self.plugins = catalog.plugins
     }
 
     deinit {
