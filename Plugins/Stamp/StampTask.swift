@@ -43,7 +43,11 @@ struct StampTask: HousekeeperTask {
             + "\(context.triggerName) attempt=\(context.attempt)"
         if let message { line += " \(message)" }
         try append(line + "\n")
-        context.setOutput(.object(["file": .string(file), "line": .string(line)]))
+        var output: [String: JSONValue] = ["file": .string(file), "line": .string(line)]
+        // Hooks and dependents get the triggering run in their context; show it, so history says what caused
+        // this run.
+        if context.contextJSON != "{}" { output["context"] = .string(context.contextJSON) }
+        context.setOutput(.object(output))
     }
 
     /// Sleeps in steps of at most 50 ms, checking the stop flag before each step.

@@ -62,6 +62,13 @@ extension RunRecord: FetchableRecord, MutablePersistableRecord {
     /// Column names are snake_case in SQL.
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
+    /// Coding keys; `firstRunID` is spelt so that the snake-case strategies map it to `first_run_id`.
+    enum CodingKeys: String, CodingKey {
+        case id, task, plugin, trigger, scheduledAt, startedAt, finishedAt, status, attempt, error, output
+        case firstRunID = "firstRunId"
+        case queuedAt
+    }
+
     /// Picks up the row id after insertion.
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -6,8 +6,10 @@ public import PluginHost
 public struct ScheduledTask: Sendable {
     /// The validated task from the configuration.
     public let spec: TaskSpec
-    /// The schedule in the task's zone.
-    public let schedule: CronSchedule
+    /// The schedule in the task's zone; nil for tasks without one (start-up or `after:` only).
+    public let schedule: CronSchedule?
+    /// The task's time zone (schedule and windows).
+    public let zone: TimeZoneRules
     /// The plugin instance `create` returned for this task.
     public let instance: PluginInstance
 
@@ -15,9 +17,8 @@ public struct ScheduledTask: Sendable {
     public var plugin: LoadedPlugin { instance.plugin }
 
     /// What the state machine needs; disabled and `@reboot` tasks have no schedule.
-    var definition: SchedulerStateMachine.TaskDefinition {
-        let fires = spec.enabled && !spec.cron.isReboot
-        return .init(name: spec.name, schedule: fires ? schedule : nil, overlap: spec.overlap)
+    public var definition: TaskDefinition {
+        TaskDefinition(spec: spec, schedule: schedule, zone: zone)
     }
 }
 

@@ -79,18 +79,24 @@ public struct GenerationLoader: Sendable {
         var tasks: [ScheduledTask] = []
         var errors: [ConfigDiagnostic] = []
         var created: [PluginInstance] = []
+        var zones: [String: TimeZoneRules] = [:]
         for spec in config.tasks where !droppedNames.contains(spec.name) {
             let plugin = catalog.plugins[spec.plugin]!
             let zone: TimeZoneRules
             do {
-                zone = try TimeZoneRules(identifier: spec.timezone)
+                if let cached = zones[spec.timezone] {
+                    zone = cached
+                } else {
+                    zone = try TimeZoneRules(identifier: spec.timezone)
+                    zones[spec.timezone] = zone
+                }
             } catch {
                 errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
                 continue
             }
-            let schedule = CronSchedule(expression: spec.cron, zone: zone)
+            let schedule = spec.cron.map { CronSchedule(expression: $0, zone: zone) }
             if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON {
-                tasks.append(ScheduledTask(spec: spec, schedule: schedule, instance: old.instance))
+                tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, instance: old.instance))
                 continue
             }
             switch plugin.makeInstance(
@@ -100,7 +106,7 @@ public struct GenerationLoader: Sendable {
             {
             case .success(let instance):
                 created.append(instance)
-                tasks.append(ScheduledTask(spec: spec, schedule: schedule, instance: instance))
+                tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, instance: instance))
             case .failure(let failure):
                 errors.append(ConfigDiagnostic(
                     location: spec.configLocation,

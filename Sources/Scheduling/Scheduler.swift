@@ -8,27 +8,36 @@ import Synchronization
 /// The scheduling service: one timer, one loop, the state machine's actions performed against history and the
 /// plugin thread pool.
 ///
-/// The loop sleeps until the earliest of the next fire instant and the next run timeout, or until something rings
-/// its doorbell (a run ended, a reload, a manual trigger, shutdown). Plugin calls run on `BlockingThreadPool`
-/// threads as child tasks of the loop's task group, so shutdown can wait for them and, after the grace period,
-/// abandon the ones that ignore `should_stop`.
+/// The loop sleeps until the state machine's next wake-up (a slot, a retry, a window opening, a timeout), or until
+/// something rings its doorbell (a run ended, a reload, a manual trigger, shutdown). Plugin calls run on
+/// `BlockingThreadPool` threads as child tasks of the loop's task group, so shutdown can wait for them and, after
+/// the grace period, abandon the ones that ignore `should_stop`.
 public actor Scheduler: Service {
     let clock: any SchedulerClock
     let history: HistoryStore
     let pool: BlockingThreadPool
     let logger: Logger
-    let executor: any RunExecutor
+    let executorFor: @Sendable (ScheduledTask) -> any RunExecutor
     private(set) var generation: Generation
     private var machine: SchedulerStateMachine
     private let doorbell = Doorbell()
     private let shutdownRequested = Atomic<Bool>(false)
-    private var pending: [SchedulerStateMachine.Action] = []
-    private var active: [Int64: ActiveRun] = [:]
-    private var queued: [SchedulerStateMachine.PendingRun: Int64] = [:]
+    private var pending: [SchedulerAction] = []
+    private var active: [UInt64: ActiveRun] = [:]
+    /// History row ids of runs waiting in line, by serial.
+    private var queued: [UInt64: Int64] = [:]
+    /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
+    private var ended = RecentRuns(capacity: 4096)
+    private var paused: Set<String> = []
     private var instanceUse: [ObjectIdentifier: (instance: PluginInstance, runs: Int)] = [:]
     private var retired: [ObjectIdentifier: PluginInstance] = [:]
     private var phase: Phase = .running
     private var listeners: [@Sendable (SchedulerEvent) -> Void] = []
+    private var wallOffset: Micros?
+    private let throttle = LogThrottle(interval: 300_000_000)
+
+    /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
+    static let stepTolerance: Micros = 2_000_000
 
     private enum Phase {
         case running
@@ -39,29 +48,29 @@ public actor Scheduler: Service {
     /// A run calling its plugin.
     private final class ActiveRun: Sendable {
         let id: Int64
-        let run: SchedulerStateMachine.PendingRun
+        let run: PendingRun
         let task: ScheduledTask
         let startedAt: Micros
-        let deadline: Micros?
         let control = RunControl()
         // Only read and written on the scheduler actor.
-        nonisolated(unsafe) var timedOut = false
+        nonisolated(unsafe) var stopReason: StopReason?
 
-        init(id: Int64, run: SchedulerStateMachine.PendingRun, task: ScheduledTask, startedAt: Micros) {
+        init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros) {
             self.id = id
             self.run = run
             self.task = task
             self.startedAt = startedAt
-            self.deadline = task.spec.timeout.map { startedAt + $0.micros }
         }
     }
 
     /// Creates the scheduler for an initial generation.
+    /// - Parameter executor: picks how each task's runs are carried out (in process or in a worker).
     public init(
         generation: Generation, history: HistoryStore, clock: any SchedulerClock, pool: BlockingThreadPool,
-        logger: Logger, executor: any RunExecutor = InProcessExecutor()
+        logger: Logger,
+        executor: @escaping @Sendable (ScheduledTask) -> any RunExecutor = { _ in InProcessExecutor() }
     ) {
-        self.executor = executor
+        self.executorFor = executor
         self.generation = generation
         self.history = history
         self.clock = clock
@@ -78,12 +87,19 @@ public actor Scheduler: Service {
     /// Runs until graceful shutdown, then drains: stops dispatching, asks running runs to stop, waits up to
     /// `shutdown.grace_period`, records every outcome, and returns.
     public func run() async throws {
+        let lastSlots = await write { try await $0.lastScheduledSlots() } ?? [:]
+        paused = await write { try await $0.pausedTasks() } ?? []
+        let now = clock.now()
+        wallOffset = now - clock.monotonic()
+        for task in paused { machine.setPaused(task, true) }
         pending += machine.install(
-            generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning, now: clock.now())
-        for task in generation.tasks where task.spec.enabled && task.spec.cron.isReboot {
-            pending.append(machine.request(.init(task: task.spec.name, trigger: .startup, scheduledAt: clock.now())))
-        }
-        logger.info("scheduler.started", metadata: ["tasks": "\(generation.tasks.count)"])
+            generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning,
+            groups: generation.config.groups,
+            groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
+            startup: true, lastSlots: lastSlots)
+        logger.info("scheduler.started", metadata: [
+            "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
+        ])
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 await self.loop(group: &group)
@@ -106,20 +122,40 @@ public actor Scheduler: Service {
         for task in previous.tasks where !kept.contains(ObjectIdentifier(task.instance)) {
             retire(task.instance)
         }
-        pending += machine.install(next.tasks.map(\.definition), maxRunning: next.config.maxRunning, now: clock.now())
+        pending += machine.install(
+            next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
+            groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now())
+        for task in paused { machine.setPaused(task, true) }
         emit(.reloaded(generation: next.number))
         doorbell.ring()
     }
 
     /// Asks for a run of `task` now, outside its schedule (the overlap policy still applies).
-    /// - Returns: false when no such task is scheduled.
+    /// - Returns: false when no such task is scheduled or the daemon is shutting down.
     @discardableResult
     public func trigger(task: String, trigger: RunTrigger = .manual) -> Bool {
         guard generation.task(named: task) != nil, case .running = phase else { return false }
-        pending.append(machine.request(.init(task: task, trigger: trigger, scheduledAt: clock.now())))
+        pending += machine.request(task: task, trigger: trigger, now: clock.now())
         doorbell.ring()
         return true
     }
+
+    /// Pauses or resumes a task, durably (kept across restarts and reloads). A paused task's slots are recorded
+    /// as skipped; manual triggers still run.
+    /// - Returns: false when no such task is configured.
+    @discardableResult
+    public func setPaused(task: String, _ isPaused: Bool) async -> Bool {
+        guard generation.task(named: task) != nil else { return false }
+        let now = clock.now()
+        guard await write({ try await $0.setPaused(task, isPaused, at: now) }) != nil else { return false }
+        if isPaused { paused.insert(task) } else { paused.remove(task) }
+        machine.setPaused(task, isPaused)
+        logger.notice(isPaused ? "task.paused" : "task.resumed", metadata: ["task.name": "\(task)"])
+        return true
+    }
+
+    /// Whether a task is paused.
+    public func isPaused(task: String) -> Bool { paused.contains(task) }
 
     /// Shortens the shutdown wait: runs still going are abandoned now (a second SIGTERM/SIGINT).
     public func hurry() {
@@ -132,6 +168,9 @@ public actor Scheduler: Service {
     /// The next fire instant of a task (microseconds), if it has one.
     public func nextFire(of task: String) -> Micros? { machine.nextFire(of: task) }
 
+    /// How many runs are calling their plugin, and how many wait for a slot.
+    public var load: (running: Int, queued: Int) { (machine.runningCount, machine.queuedCount) }
+
     // MARK: - The loop
 
     private func loop(group: inout DiscardingTaskGroup) async {
@@ -141,12 +180,28 @@ public actor Scheduler: Service {
                 break
             }
             let now = clock.now()
-            pending += machine.fireDue(now: now)
-            checkTimeouts(now: now)
+            noticeClockStep(now: now)
+            pending += machine.advance(to: now)
             await perform(group: &group)
             guard case .running = phase else { break }
-            await sleep(until: earliestDeadline())
+            await sleep(until: machine.nextWakeup)
         }
+    }
+
+    /// Compares the wall clock with the monotonic clock: a jump between two looks is a clock step (NTP, an
+    /// operator, a VM restore), which the state machine absorbs so relative timers neither fire early nor late.
+    private func noticeClockStep(now: Micros) {
+        let offset = now - clock.monotonic()
+        defer { wallOffset = offset }
+        guard let previous = wallOffset else { return }
+        let delta = offset - previous
+        guard abs(delta) > Self.stepTolerance else { return }
+        logger.warning("clock.stepped", metadata: [
+            "delta.s": "\(Double(delta) / 1_000_000)",
+            "direction": "\(delta > 0 ? "forward" : "backward")",
+        ])
+        machine.clockStepped(by: delta, now: now)
+        emit(.clockStepped(deltaMicros: delta))
     }
 
     private func drain(group: inout DiscardingTaskGroup) async {
@@ -160,9 +215,7 @@ public actor Scheduler: Service {
                 phase = .draining(deadline: now + generation.config.shutdownGracePeriod.micros)
                 continue
             case .draining(let deadline) where now < deadline:
-                checkTimeouts(now: now)
-                await perform(group: &group)
-                await sleep(until: min(deadline, earliestDeadline() ?? deadline))
+                await sleep(until: deadline)
                 continue
             case .draining, .hurrying:
                 logger.warning("scheduler.shutdown.abandon", metadata: ["runs.active": "\(active.count)"])
@@ -183,14 +236,6 @@ public actor Scheduler: Service {
         doorbell.ring()
     }
 
-    private func earliestDeadline() -> Micros? {
-        var earliest = machine.nextWakeup
-        for run in active.values where !run.timedOut {
-            if let deadline = run.deadline { earliest = min(earliest ?? deadline, deadline) }
-        }
-        return earliest
-    }
-
     private func sleep(until deadline: Micros?) async {
         guard let deadline else {
             await doorbell.wait()
@@ -206,18 +251,6 @@ public actor Scheduler: Service {
         }
     }
 
-    private func checkTimeouts(now: Micros) {
-        for run in active.values where !run.timedOut {
-            guard let deadline = run.deadline, deadline <= now else { continue }
-            run.timedOut = true
-            run.control.requestStop()
-            logger.warning("run.timeout", metadata: [
-                "task.name": "\(run.run.task)", "run.id": "\(run.id)", "timeout": "\(run.task.spec.timeout!)",
-            ])
-            emit(.timedOut(task: run.run.task, runID: run.id))
-        }
-    }
-
     // MARK: - Actions
 
     private func perform(group: inout DiscardingTaskGroup) async {
@@ -230,102 +263,172 @@ public actor Scheduler: Service {
         }
     }
 
-    private func perform(_ action: SchedulerStateMachine.Action, group: inout DiscardingTaskGroup) async {
+    private func perform(_ action: SchedulerAction, group: inout DiscardingTaskGroup) async {
         switch action {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
-                pending += machine.finished(task: run.task)
+                pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
                 return
             }
             let now = clock.now()
-            let record = RunRecord(
-                task: run.task, plugin: task.plugin.name, trigger: run.trigger.historyKind,
-                scheduledAt: run.scheduledAt, startedAt: now, status: .running, attempt: run.attempt)
-            guard let id = await write({ try await $0.insert(record) })??.id else {
+            var record = record(for: run, plugin: task.plugin.name, status: .running)
+            record.startedAt = now
+            guard let id = await write({ [record] in try await $0.insert(record) })??.id else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
-                pending += machine.finished(task: run.task)
+                pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
         case .startQueued(let run):
-            guard let id = queued.removeValue(forKey: run), let task = generation.task(named: run.task) else {
-                pending += machine.finished(task: run.task)
+            let now = clock.now()
+            guard let id = queued.removeValue(forKey: run.serial), let task = generation.task(named: run.task) else {
+                pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
-            let now = clock.now()
             await write { try await $0.markStarted(id: id, at: now) }
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
-        case .queue(let run):
+        case .queue(let run, let reason):
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
-            let record = RunRecord(
-                task: run.task, plugin: plugin, trigger: run.trigger.historyKind,
-                scheduledAt: run.scheduledAt, status: .queued, attempt: run.attempt)
-            if let id = await write({ try await $0.insert(record) })??.id {
-                queued[run] = id
+            var record = record(for: run, plugin: plugin, status: .queued)
+            record.queuedAt = clock.now()
+            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+                queued[run.serial] = id
+                logger.info("run.queued", metadata: [
+                    "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
+                ])
                 emit(.queued(task: run.task, runID: id))
             }
         case .skip(let run, let reason):
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
-            let now = clock.now()
-            let record = RunRecord(
-                task: run.task, plugin: plugin, trigger: run.trigger.historyKind, scheduledAt: run.scheduledAt,
-                finishedAt: now, status: .skipped, attempt: run.attempt, error: reason)
-            logger.notice("run.skipped", metadata: ["task.name": "\(run.task)", "reason": "\(reason)"])
-            if let id = await write({ try await $0.insert(record) })??.id {
+            var record = record(for: run, plugin: plugin, status: .skipped)
+            record.finishedAt = clock.now()
+            record.error = reason
+            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+                if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
+                    logger.notice("run.skipped", metadata: [
+                        "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
+                        "similar.held_back": "\(held)",
+                    ])
+                }
                 emit(.finished(task: run.task, runID: id, status: .skipped))
             }
         case .dropQueued(let run, let reason):
-            if let id = queued.removeValue(forKey: run) {
+            if let id = queued.removeValue(forKey: run.serial) {
                 let now = clock.now()
                 await write { try await $0.finish(id: id, status: .cancelled, at: now, error: reason, output: nil) }
+                logger.notice("run.dropped", metadata: [
+                    "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
+                ])
                 emit(.finished(task: run.task, runID: id, status: .cancelled))
             }
+        case .stop(let run, let reason):
+            guard let active = active[run.serial] else { return }
+            active.stopReason = reason
+            active.control.requestStop()
+            switch reason {
+            case .timeout:
+                logger.warning("run.timeout", metadata: [
+                    "task.name": "\(run.task)", "run.id": "\(active.id)",
+                    "timeout": "\(active.task.spec.timeout.map { "\($0)" } ?? "-")",
+                ])
+                emit(.timedOut(task: run.task, runID: active.id))
+            case .replaced:
+                logger.notice("run.replaced", metadata: ["task.name": "\(run.task)", "run.id": "\(active.id)"])
+            }
+        case .stuck(let run):
+            guard let active = active[run.serial] else { return }
+            logger.error("run.stuck", metadata: [
+                "task.name": "\(run.task)", "run.id": "\(active.id)",
+                "running.s": "\((clock.now() - active.startedAt) / 1_000_000)",
+                "hint": "the plugin ignores should_stop; use isolation: process to have it killed",
+            ])
+            emit(.stuck(task: run.task, runID: active.id))
         }
     }
 
+    private func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {
+        var record = RunRecord(
+            task: run.task, plugin: plugin, trigger: run.trigger.historyKind, scheduledAt: run.scheduledAt,
+            status: status, attempt: run.attempt)
+        if run.attempt > 1 { record.firstRunID = ended[run.firstSerial]?.id }
+        return record
+    }
+
     private func launch(_ run: ActiveRun, group: inout DiscardingTaskGroup) {
-        active[run.id] = run
+        active[run.run.serial] = run
         let key = ObjectIdentifier(run.task.instance)
         instanceUse[key, default: (run.task.instance, 0)].runs += 1
         let request = RunRequest(
             taskName: run.run.task, runID: run.id, scheduledAt: run.run.scheduledAt, startedAt: run.startedAt,
-            attempt: run.run.attempt, trigger: run.run.trigger, deadline: run.deadline)
+            attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
+            deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
         var runLogger = logger
         runLogger[metadataKey: "task.name"] = "\(run.run.task)"
         runLogger[metadataKey: "run.id"] = "\(run.id)"
         runLogger[metadataKey: "plugin.name"] = "\(run.task.plugin.name)"
         let pluginLogger = runLogger
         runLogger.info("run.started", metadata: [
-            "trigger": "\(run.run.trigger.rawValue)", "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
+            "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
+            "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
         emit(.started(task: run.run.task, runID: run.id))
         let pool = self.pool
-        let executor = self.executor
+        let executor = executorFor(run.task)
         let task = run.task
         let control = run.control
-        let id = run.id
+        let serial = run.run.serial
         group.addTask {
             let completion = await pool.runAbandonable {
                 executor.execute(task: task, request: request, control: control, logger: pluginLogger)
             }
-            await self.complete(runID: id, completion: completion)
+            await self.complete(serial: serial, completion: completion)
         }
     }
 
-    private func complete(runID: Int64, completion: RunCompletion?) async {
-        guard let run = active.removeValue(forKey: runID) else { return }
-        let now = clock.now()
-        let (status, error, output) = Self.outcome(of: run, completion: completion)
-        await write {
-            try await $0.finish(id: run.id, status: status, at: now, error: error, output: output)
+    /// The run's context for the plugin: for a hook or dependent run, which run triggered it and how it ended.
+    private func contextJSON(for run: PendingRun) -> String {
+        var context: [String: Any] = [:]
+        if let cause = run.cause {
+            var described: [String: Any] = ["task": cause.task, "status": cause.end.rawValue]
+            if let prior = ended[cause.serial] {
+                described["run_id"] = prior.id
+                if let error = prior.error { described["error"] = error }
+            }
+            context["cause"] = described
         }
+        if run.attempt > 1, let first = ended[run.firstSerial] {
+            context["first_run_id"] = first.id
+        }
+        guard !context.isEmpty,
+              let data = try? JSONSerialization.data(withJSONObject: context, options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func complete(serial: UInt64, completion: RunCompletion?) async {
+        guard let run = active.removeValue(forKey: serial) else { return }
+        let now = clock.now()
+        let outcome = Self.outcome(of: run, completion: completion)
+        await write {
+            try await $0.finish(id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output)
+        }
+        ended[serial] = .init(id: run.id, error: outcome.error)
         var metadata: Logger.Metadata = [
-            "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(status.rawValue)",
+            "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(outcome.status.rawValue)",
             "duration.ms": "\(Double(now - run.startedAt) / 1000)",
         ]
-        if let error { metadata["error"] = "\(error)" }
-        logger.log(level: status == .succeeded ? .info : .warning, "run.finished", metadata: metadata)
-        emit(.finished(task: run.run.task, runID: run.id, status: status))
+        if let error = outcome.error { metadata["error"] = "\(error)" }
+        if outcome.status == .succeeded {
+            logger.info("run.finished", metadata: metadata)
+        } else if let held = throttle.allow("end|\(run.run.task)|\(outcome.status.rawValue)", now: now) {
+            // A task that keeps failing logs a warning every few minutes, with the count in between; the
+            // others go to debug (and every one of them to history).
+            metadata["similar.held_back"] = "\(held)"
+            logger.warning("run.finished", metadata: metadata)
+        } else {
+            logger.debug("run.finished", metadata: metadata)
+        }
+        emit(.finished(task: run.run.task, runID: run.id, status: outcome.status))
         let key = ObjectIdentifier(run.task.instance)
         if completion != nil {
             instanceUse[key]?.runs -= 1
@@ -334,27 +437,60 @@ public actor Scheduler: Service {
                 pool.submit { instance.destroy() }
             }
         }
-        pending += machine.finished(task: run.run.task)
+        if case .running = phase {
+            pending += machine.finished(serial: serial, end: outcome.end, now: now)
+        } else {
+            // Shutting down: free the run's slot but start nothing new (no retries, no hooks).
+            _ = machine.finished(serial: serial, end: .interrupted, now: now)
+            _ = machine.drainQueue(reason: "daemon shutting down")
+        }
         doorbell.ring()
     }
 
-    private static func outcome(of run: ActiveRun, completion: RunCompletion?) -> (RunStatus, String?, String?) {
+    struct Outcome {
+        var status: RunStatus
+        var end: RunEnd
+        var error: String?
+        var output: String?
+    }
+
+    private static func outcome(of run: ActiveRun, completion: RunCompletion?) -> Outcome {
         let timeoutNote = run.task.spec.timeout.map { "timed out after \($0)" } ?? "timed out"
         switch completion {
         case nil:
-            return (.interrupted, "abandoned at shutdown: the plugin did not return within the grace period", nil)
+            return Outcome(
+                status: .interrupted, end: .interrupted,
+                error: "abandoned at shutdown: the plugin did not return within the grace period")
         case .crashed(let reason, let output):
-            return run.timedOut ? (.timedOut, "\(timeoutNote); \(reason)", output) : (.crashed, reason, output)
+            if run.stopReason == .timeout {
+                return Outcome(status: .timedOut, end: .timedOut, error: "\(timeoutNote); \(reason)", output: output)
+            }
+            return Outcome(status: .crashed, end: .crashed, error: reason, output: output)
         case .returned(let result):
             let message = result.message.isEmpty ? nil : result.message
-            if run.timedOut {
-                return (.timedOut, timeoutNote + (message.map { ": \($0)" } ?? ""), result.output)
+            switch run.stopReason {
+            case .timeout:
+                return Outcome(
+                    status: .timedOut, end: .timedOut, error: timeoutNote + (message.map { ": \($0)" } ?? ""),
+                    output: result.output)
+            case .replaced:
+                return Outcome(
+                    status: .cancelled, end: .cancelled, error: "replaced by a newer run (overlap: replace)",
+                    output: result.output)
+            case nil:
+                break
             }
+            let described = message ?? "the plugin reported \(result.status) without a message"
             switch result.status {
-            case .ok: return (.succeeded, nil, result.output)
-            case .cancelled: return (.cancelled, message ?? "stopped on request", result.output)
-            case .error, .configError, .retryable, .permanent, .unknown:
-                return (.failed, message ?? "the plugin reported \(result.status) without a message", result.output)
+            case .ok:
+                return Outcome(status: .succeeded, end: .succeeded, output: result.output)
+            case .cancelled:
+                return Outcome(
+                    status: .cancelled, end: .cancelled, error: message ?? "stopped on request", output: result.output)
+            case .configError, .permanent:
+                return Outcome(status: .failed, end: .failedPermanently, error: described, output: result.output)
+            case .error, .retryable, .unknown:
+                return Outcome(status: .failed, end: .failed, error: described, output: result.output)
             }
         }
     }
@@ -370,9 +506,13 @@ public actor Scheduler: Service {
     }
 
     /// Writes to history; a failure is logged and never stops the scheduler (runs go on; the row is lost).
-    private func write<T: Sendable>(_ body: @Sendable (HistoryStore) async throws -> T) async -> T? {
+    ///
+    /// The write runs in its own task so that it is never cancelled with the caller: an abandoned run's outcome
+    /// is still recorded while shutdown cancels its child task.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (HistoryStore) async throws -> T) async -> T? {
+        let history = self.history
         do {
-            return try await body(history)
+            return try await Task { try await body(history) }.value
         } catch {
             logger.error("history.write.failed", metadata: ["error": "\(error)"])
             return nil
@@ -389,11 +529,71 @@ public enum SchedulerEvent: Sendable, Hashable {
     case started(task: String, runID: Int64)
     case queued(task: String, runID: Int64)
     case timedOut(task: String, runID: Int64)
+    case stuck(task: String, runID: Int64)
     case finished(task: String, runID: Int64, status: RunStatus)
     case reloaded(generation: Int)
+    case clockStepped(deltaMicros: Micros)
 }
 
 extension RunTrigger {
     /// The history column value.
     var historyKind: RunTriggerKind { RunTriggerKind(rawValue: rawValue)! }
+}
+
+/// The last `capacity` ended runs by serial (history id and error), oldest forgotten first.
+struct RecentRuns {
+    struct Entry {
+        var id: Int64
+        var error: String?
+    }
+    private var entries: [UInt64: Entry] = [:]
+    private var order: [UInt64] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(serial: UInt64) -> Entry? {
+        get { entries[serial] }
+        set {
+            guard let newValue else { return }
+            if entries.updateValue(newValue, forKey: serial) == nil { order.append(serial) }
+            if order.count - head > capacity {
+                entries[order[head]] = nil
+                head += 1
+                if head > capacity {
+                    order.removeFirst(head)
+                    head = 0
+                }
+            }
+        }
+    }
+}
+
+/// Lets one log line per key through per interval, so a task skipped or failing every second does not flood the
+/// log (history still records every decision); the line that gets through says how many were held back.
+final class LogThrottle: Sendable {
+    private struct Entry {
+        var last: Micros
+        var held = 0
+    }
+    private let interval: Micros
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(interval: Micros) { self.interval = interval }
+
+    /// nil when the line should be held back; otherwise how many lines with this key were held back before it.
+    func allow(_ key: String, now: Micros) -> Int? {
+        entries.withLock { entries in
+            if var entry = entries[key], now - entry.last < interval {
+                entry.held += 1
+                entries[key] = entry
+                return nil
+            }
+            if entries.count > 10_000 { entries.removeAll() }
+            let held = entries[key]?.held ?? 0
+            entries[key] = Entry(last: now)
+            return held
+        }
+    }
 }

@@ -7,6 +7,8 @@ public typealias Micros = Int64
 public protocol SchedulerClock: Sendable {
     /// The current wall-clock time.
     func now() -> Micros
+    /// A clock that never jumps (it includes time spent suspended), used to notice wall-clock steps.
+    func monotonic() -> Micros
     /// Suspends until `now() >= deadline`.
     /// - Throws: `CancellationError` when the calling task is cancelled first.
     func sleep(until deadline: Micros) async throws
@@ -21,6 +23,13 @@ public struct SystemClock: SchedulerClock {
     public func now() -> Micros {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
+        return Micros(ts.tv_sec) * 1_000_000 + Micros(ts.tv_nsec) / 1_000
+    }
+
+    /// `CLOCK_BOOTTIME`: monotonic and counting suspend, so a suspend is missed slots, not a clock step.
+    public func monotonic() -> Micros {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
         return Micros(ts.tv_sec) * 1_000_000 + Micros(ts.tv_nsec) / 1_000
     }
 

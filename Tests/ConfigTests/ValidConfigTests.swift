@@ -96,7 +96,7 @@ struct ValidConfigTests {
         let backup = try #require(config.task(named: "nightly-backup"))
         #expect(backup.plugin == "backup")
         #expect(backup.schedule == "0 3 * * *")
-        #expect(backup.cron.source == "0 3 * * *")
+        #expect(backup.cron?.source == "0 3 * * *")
         #expect(backup.timezone == "UTC")
         #expect(backup.timeout == .seconds(7_200))
         #expect(backup.overlap == .skip)

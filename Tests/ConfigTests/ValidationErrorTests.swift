@@ -38,7 +38,10 @@ struct ValidationErrorTests {
             "config.yaml:5:5: error: unknown key \"plugin2\" in task \"t\"; did you mean \"plugin\"?"),
         ErrorCase(task("    colour: red"),
             "config.yaml:5:5: error: unknown key \"colour\" in task \"t\"; valid keys: name, plugin, schedule, "
-                + "timezone, enabled, timeout, overlap, config, description"),
+                + "timezone, enabled, timeout, overlap, max_instances, group, timeout_grace, retry, catch_up, "
+                + "max_lateness, max_catch_up, startup, startup_delay, jitter, after, on, on_failure, on_success, "
+                + "window, window_policy, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
+                + "config, description"),
         ErrorCase("taks: []\n",
             "config.yaml:1:1: error: unknown key \"taks\" at the top level; did you mean \"tasks\"?"),
         ErrorCase("limits:\n  max_runing: 2\n",
@@ -54,12 +57,12 @@ struct ValidationErrorTests {
         ErrorCase("tasks:\n  name: x\n",
             "config.yaml:2:3: error: wrong type for \"tasks\" at the top level: expected a list of tasks, "
                 + "found a mapping"),
-        ErrorCase(task("    overlap: queue"),
-            "config.yaml:5:14: error: invalid value \"queue\" for \"overlap\" in task \"t\" (it is not supported "
-                + "yet); valid values: skip"),
+        ErrorCase(task("    max_instances: 3"),
+            "config.yaml:5:20: error: \"max_instances\" in task \"t\" only applies with overlap: allow (it is "
+                + "skip); set overlap: allow or remove max_instances"),
         ErrorCase(task("    overlap: skp"),
             "config.yaml:5:14: error: invalid value \"skp\" for \"overlap\" in task \"t\"; did you mean \"skip\"?; "
-                + "valid values: skip"),
+                + "valid values: skip, queue, allow, replace"),
         ErrorCase("log:\n  level: verbose\n",
             "config.yaml:2:10: error: invalid value \"verbose\" for \"level\" in section \"log\"; valid values: "
                 + "trace, debug, info, notice, warning, error, critical"),
@@ -116,8 +119,6 @@ struct ValidationErrorTests {
         let yaml = "tasks:\n  - plugin: p\n    description: no name, no schedule\n"
         #expect(Fixture.rendered(yaml) == [
             "config.yaml:2:5: error: missing required key \"name\" in task #1; add it, e.g. name: nightly-backup",
-            "config.yaml:2:5: error: missing required key \"schedule\" in task #1; add it, e.g. "
-                + "schedule: \"0 3 * * *\"",
         ])
     }
 
@@ -152,7 +153,7 @@ struct ValidationErrorTests {
               - name: a
                 plugin: p
                 schedule: "* * * * *"
-                overlap: queue
+                overlap: sometimes
               - plugin: p
                 schedule: "* * * * *"
             """
@@ -164,8 +165,8 @@ struct ValidationErrorTests {
                 + "number with a unit (d, h, m, s, ms) from largest to smallest, e.g. 30s, 5m, 1h30m, 1d12h or "
                 + "250ms, or a plain number of seconds",
             "config.yaml:9:11: error: duplicate task name \"a\" (first used on line 5); give each task a unique name",
-            "config.yaml:12:14: error: invalid value \"queue\" for \"overlap\" in task \"a\" (it is not supported "
-                + "yet); valid values: skip",
+            "config.yaml:12:14: error: invalid value \"sometimes\" for \"overlap\" in task \"a\"; valid values: "
+                + "skip, queue, allow, replace",
             "config.yaml:13:5: error: missing required key \"name\" in task #3; add it, e.g. name: nightly-backup",
         ])
     }

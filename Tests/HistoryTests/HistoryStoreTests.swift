@@ -105,3 +105,28 @@ import Testing
         #expect(try await reopened.runs(RunQuery()).count == 1)
     }
 }
+
+@Suite struct HistoryLinkTests {
+    @Test func aRetryRowKeepsItsLinkToTheFirstAttemptAndItsQueueTime() async throws {
+        let store = try HistoryStore.inMemory()
+        let first = try #require(try await store.insert(RunRecord(
+            task: "a", plugin: "p", trigger: .schedule, scheduledAt: 1, startedAt: 1, status: .failed)))
+        _ = try await store.insert(RunRecord(
+            task: "a", plugin: "p", trigger: .retry, scheduledAt: 2, status: .queued, attempt: 2,
+            firstRunID: first.id, queuedAt: 2))
+        let retry = try #require(try await store.runs(RunQuery(task: "a")).first)
+        #expect(retry.firstRunID == first.id)
+        #expect(retry.queuedAt == 2)
+    }
+
+    @Test func pausesPersistAndLastSlotsIgnoreManualRuns() async throws {
+        let store = try HistoryStore.inMemory()
+        try await store.setPaused("a", true, at: 1)
+        try await store.setPaused("b", true, at: 1)
+        try await store.setPaused("b", false, at: 2)
+        #expect(try await store.pausedTasks() == ["a"])
+        _ = try await store.insert(RunRecord(task: "a", plugin: "p", trigger: .schedule, scheduledAt: 10, status: .skipped))
+        _ = try await store.insert(RunRecord(task: "a", plugin: "p", trigger: .manual, scheduledAt: 99, status: .succeeded))
+        #expect(try await store.lastScheduledSlots() == ["a": 10])
+    }
+}

@@ -77,7 +77,8 @@ struct Sandbox: ~Copyable {
 
     /// Runs history --json and decodes the rows.
     func history(task: String? = nil) throws -> [[String: Any]] {
-        var arguments = ["history", "--config", configFile.path, "--json", "--limit", "1000"]
+        // --database, so history stays readable while a test has broken the configuration on purpose.
+        var arguments = ["history", "--database", database.path, "--json", "--limit", "1000"]
         if let task { arguments += ["--task", task] }
         let result = try cli(arguments)
         return result.stdout.split(separator: "\n").compactMap { line in

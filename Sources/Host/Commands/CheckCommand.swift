@@ -38,11 +38,25 @@ struct CheckCommand: AsyncParsableCommand {
         let now = Int64(Date().timeIntervalSince1970)
         Console.out("\(options.config): OK: \(generation.tasks.count) task(s), \(generation.catalog.plugins.count) plugin(s)")
         for task in generation.tasks {
-            let state = task.spec.enabled ? "" : " (disabled)"
-            let next = task.schedule.next(after: now).map { CronFormat.rfc3339($0, in: task.schedule.zone) }
-                ?? (task.spec.cron.isReboot ? "at start-up" : "never")
-            Console.out("  \(task.spec.name): plugin \(task.plugin.name), \"\(task.spec.schedule)\" in \(task.spec.timezone), next \(next)\(state)")
+            Console.out("  \(task.spec.name): plugin \(task.plugin.name), \(Self.describe(task, now: now))")
         }
+    }
+
+    /// When a task runs: its schedule and next fire time, and the other ways it starts.
+    static func describe(_ task: ScheduledTask, now: Int64) -> String {
+        var parts: [String] = []
+        let definition = task.definition
+        if let timing = definition.timingDescription {
+            let next = definition.nextSlot(after: now * 1_000_000).map { CronFormat.rfc3339($0 / 1_000_000, in: task.zone) }
+                ?? (task.spec.cron?.isReboot == true ? "at start-up" : task.spec.at.isEmpty ? "never" : "none (completed)")
+            parts.append("\(timing) in \(task.spec.timezone), next \(next)")
+        }
+        if task.spec.startup { parts.append("at start-up") }
+        if !task.spec.after.isEmpty {
+            parts.append("after \(task.spec.after.joined(separator: ", ")) (on \(task.spec.afterCondition.rawValue))")
+        }
+        if !task.spec.enabled { parts.append("(disabled)") }
+        return parts.isEmpty ? "only when triggered" : parts.joined(separator: "; ")
     }
 
     private func report(_ diagnostics: [ConfigDiagnostic]) {

@@ -24,23 +24,33 @@ struct HistoryCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per line, times as RFC 3339 UTC with microseconds.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Read this state database instead of the one the configuration names.",
+        discussion: "Works while the configuration has errors, so history stays readable when it is needed most."))
+    var database: String?
+
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() async throws {
-        let config: HousekeeperConfig
-        do {
-            config = try ConfigLoader.load(path: options.config, environment: options.environment)
-        } catch {
-            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
-            throw ExitCode(1)
+        let path: String
+        if let database {
+            path = database
+        } else {
+            do {
+                path = try ConfigLoader.load(path: options.config, environment: options.environment).stateDatabase
+            } catch {
+                for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+                Console.error("housekeeper: the configuration has errors; read history with --database PATH")
+                throw ExitCode(1)
+            }
         }
-        guard FileManager.default.fileExists(atPath: config.stateDatabase) else {
-            Console.error("no history yet: \(config.stateDatabase) does not exist (the daemon creates it)")
+        guard FileManager.default.fileExists(atPath: path) else {
+            Console.error("no history yet: \(path) does not exist (the daemon creates it)")
             return
         }
-        let store = try HistoryStore.open(path: config.stateDatabase)
+        let store = try HistoryStore.open(path: path)
         let records = try await store.runs(RunQuery(task: task, statuses: Set(status), limit: limit))
         if json {
             for record in records { Console.out(Self.json(record)) }
@@ -67,6 +77,7 @@ struct HistoryCommand: AsyncParsableCommand {
             ("scheduled_at", time(record.scheduledAt)), ("started_at", time(record.startedAt)),
             ("finished_at", time(record.finishedAt)), ("status", string(record.status.rawValue)),
             ("attempt", String(record.attempt)), ("error", string(record.error)), ("output", string(record.output)),
+            ("first_run_id", record.firstRunID.map(String.init) ?? "null"), ("queued_at", time(record.queuedAt)),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }

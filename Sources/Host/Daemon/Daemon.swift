@@ -44,8 +44,11 @@ struct Daemon {
         }
 
         let history: HistoryStore
+        let lock: DaemonLock
         do {
             history = try HistoryStore.open(path: generation.config.stateDatabase)
+            // Before anything touches history: a second daemon must not mark the first one's runs interrupted.
+            lock = try DaemonLock(database: generation.config.stateDatabase)
         } catch {
             Console.error("housekeeper: not started: \(error)")
             throw ExitCode(1)
@@ -79,5 +82,6 @@ struct Daemon {
                 logger: logger))
         try await group.run()
         logger.info("daemon.stopped")
+        withExtendedLifetime(lock) {}
     }
 }
