@@ -56,6 +56,21 @@ import Testing
             == "alert at 2026-11-23T12:30:00Z: backup failed: disk full backup#7\n")
     }
 
+    @Test func stdinLargerThanASocketBufferIsWrittenWhileOutputIsRead() throws {
+        let input = String(repeating: "0123456789", count: 50_000)
+        let result = try harness.runOnce(#"{"command": ["wc", "-c"], "stdin": "\#(input)"}"#)
+        #expect(result.status == .ok, "\(result.message)")
+        #expect((try outputObject(result)["stdout"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            == "500000")
+    }
+
+    @Test func withoutInheritanceTheEnvironmentIsOnlyWhatEnvSays() throws {
+        let result = try harness.runOnce(
+            #"{"command": ["/usr/bin/env"], "inherit_environment": false, "env": {"ONLY": "this"}}"#)
+        #expect(result.status == .ok, "\(result.message)")
+        #expect(try outputObject(result)["stdout"] as? String == "ONLY=this\n")
+    }
+
     @Test func theWorkingDirectoryIsSet() throws {
         let result = try harness.runOnce(#"{"command": ["pwd"], "working_directory": \#(Self.json(harness.scratch))}"#)
         #expect(result.status == .ok, "\(result.message)")

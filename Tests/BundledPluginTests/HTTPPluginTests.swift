@@ -77,6 +77,18 @@ import Testing
         #expect(output["body_truncated"] as? Bool == true)
     }
 
+    @Test func aResponseIsCompleteAtItsContentLengthEvenIfTheServerKeepsTheConnection() throws {
+        let server = try TestHTTPServer([.rawThenHold("HTTP/1.1 204 No Content\r\n\r\n"),
+                                         .rawThenHold("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")])
+        // A reader that waited for the connection to close would run into the timeout and fail retryably.
+        var result = try harness.runOnce(#"{"url": "\#(server.url("/a"))", "timeout": "10s"}"#)
+        #expect(result.status == .ok, "\(result.message)")
+        #expect(try outputObject(result)["status"] as? Int == 204)
+        result = try harness.runOnce(#"{"url": "\#(server.url("/b"))", "timeout": "10s"}"#)
+        #expect(result.status == .ok, "\(result.message)")
+        #expect(try outputObject(result)["body"] as? String == "hello")
+    }
+
     @Test func aRefusedConnectionIsRetryable() throws {
         let server = try TestHTTPServer([])
         let url = server.url("/")

@@ -10,6 +10,8 @@ final class TestHTTPServer: Sendable {
         case raw(String)
         /// Reads the request and never answers (until `stop()`).
         case hold
+        /// Sends these bytes and keeps the connection open (until the client closes it or `stop()`).
+        case rawThenHold(String)
     }
 
     /// One request as received.
@@ -82,7 +84,11 @@ final class TestHTTPServer: Sendable {
                 let bytes = Array(text.utf8)
                 _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(fd)
-            case .hold:
+            case .hold, .rawThenHold:
+                if case .rawThenHold(let text) = reply {
+                    let bytes = Array(text.utf8)
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 var byte: UInt8 = 0
                 _ = recv(fd, &byte, 1, 0)  // returns when the client closes or stop() shuts it down
                 close(fd)
