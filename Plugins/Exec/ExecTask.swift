@@ -107,7 +107,11 @@ struct ExecTask: HousekeeperTask {
         if let signal = outcome.signal {
             throw PluginError(.error, "command was killed by signal \(signal)\(Self.tail(outcome))")
         }
-        if let code = outcome.exitCode, !successCodes.contains(Int(code)) {
+        guard let code = outcome.exitCode else {
+            // waitpid found no child: something else reaped it (a daemon that sets SIGCHLD to SIG_IGN).
+            throw PluginError(.error, "command's exit status was lost (another part of the process reaped it)")
+        }
+        if !successCodes.contains(Int(code)) {
             throw PluginError(.error, "command exited with status \(code)\(Self.tail(outcome))")
         }
     }
