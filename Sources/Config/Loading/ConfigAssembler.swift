@@ -127,6 +127,11 @@ struct ConfigAssembler {
             spec.maxWait = task.maxWait
             spec.rateLimit = task.rateLimit?.limit
             spec.ratePolicy = task.ratePolicy
+            if let cron, cron.neverFires, let node = task.schedule {
+                diagnostics.warning(
+                    "schedule \"\(cron.source)\" of \(task.label) never fires: no date matches it (e.g. February 31); "
+                        + "check the day-of-month and month fields", at: node.mark)
+            }
             tasks.append(spec)
         }
         TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)

@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
         let loader = GenerationLoader(
             configPath: options.config, environment: options.environment,
             allowInsecurePlugins: options.allowInsecurePlugins, pool: BlockingThreadPool(name: "hk-check"),
-            logger: Logger(label: "housekeeper.check"))
+            logger: Self.quietLogger)
         let generation: Generation
         do {
             generation = try await loader.load(previous: nil)
@@ -57,6 +57,13 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if !task.spec.enabled { parts.append("(disabled)") }
         return parts.isEmpty ? "only when triggered" : parts.joined(separator: "; ")
+    }
+
+    /// Only warnings and errors: `check` prints its own summary.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "housekeeper.check")
+        logger.logLevel = .warning
+        return logger
     }
 
     private func report(_ diagnostics: [ConfigDiagnostic]) {
