@@ -139,7 +139,9 @@ let package = Package(
             dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History"],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
