@@ -21,6 +21,10 @@ let package = Package(
         // Bundled plugins: each one a shared object the daemon dlopens.
         .library(name: "StampPlugin", type: .dynamic, targets: ["StampPlugin"]),
         .library(name: "CStampPlugin", type: .dynamic, targets: ["CStampPlugin"]),
+        .library(name: "FilesPlugin", type: .dynamic, targets: ["FilesPlugin"]),
+        .library(name: "SQLitePlugin", type: .dynamic, targets: ["SQLitePlugin"]),
+        .library(name: "ExecPlugin", type: .dynamic, targets: ["ExecPlugin"]),
+        .library(name: "HTTPPlugin", type: .dynamic, targets: ["HTTPPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,7 +53,7 @@ let package = Package(
         ),
 
         // MARK: Pure modules
-        .target(name: "Cron", swiftSettings: strict),
+        .target(name: "Cron", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Cron"], swiftSettings: strict),
 
         // MARK: Runtime modules
@@ -119,6 +123,15 @@ let package = Package(
             path: "Plugins/CStamp",
             cSettings: [.unsafeFlags(["-std=c99", "-Wall", "-Wextra", "-Werror"])]
         ),
+        .target(name: "FilesPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Files", swiftSettings: strict),
+        .target(
+            name: "SQLitePlugin",
+            dependencies: ["HousekeeperPlugin", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            path: "Plugins/SQLite",
+            swiftSettings: strict
+        ),
+        .target(name: "ExecPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Exec", swiftSettings: strict),
+        .target(name: "HTTPPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/HTTP", swiftSettings: strict),
 
         // MARK: Tests
         .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strict),
@@ -129,6 +142,15 @@ let package = Package(
                 "PluginHost", "PluginABI", "HousekeeperPlugin",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BundledPluginTests",
+            dependencies: [
+                "PluginHost", "HousekeeperPlugin", "Config",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -150,7 +172,9 @@ let package = Package(
             dependencies: ["Admin", "Config"],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["History"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,9 +9,9 @@ struct Housekeeper: AsyncParsableCommand {
         abstract: "A task scheduler daemon: runs plugin tasks on cron schedules, records every run.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, PluginsCommand.self,
-            HistoryCommand.self, StatusCommand.self, TriggerCommand.self, PauseCommand.self, ResumeCommand.self,
-            CancelCommand.self, RetryCommand.self, ReloadCommand.self,
+            RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, ExplainCommand.self,
+            PluginsCommand.self, HistoryCommand.self, StatusCommand.self, TriggerCommand.self, PauseCommand.self,
+            ResumeCommand.self, CancelCommand.self, RetryCommand.self, ReloadCommand.self,
         ]
     )
 

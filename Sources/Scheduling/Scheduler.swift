@@ -99,7 +99,9 @@ public actor Scheduler: Service {
         for task in paused { machine.setPaused(task, true) }
         pending += machine.install(
             generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning,
-            groups: generation.config.groups, now: now, startup: true, lastSlots: lastSlots)
+            groups: generation.config.groups,
+            groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
+            startup: true, lastSlots: lastSlots)
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
@@ -131,7 +133,7 @@ public actor Scheduler: Service {
         }
         pending += machine.install(
             next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
-            now: clock.now())
+            groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now())
         for task in paused { machine.setPaused(task, true) }
         emit(.reloaded(generation: next.number))
         doorbell.ring()

@@ -40,7 +40,8 @@ struct ValidationErrorTests {
             "config.yaml:5:5: error: unknown key \"colour\" in task \"t\"; valid keys: name, plugin, schedule, "
                 + "timezone, enabled, timeout, overlap, max_instances, group, timeout_grace, retry, catch_up, "
                 + "max_lateness, max_catch_up, startup, startup_delay, jitter, after, on, on_failure, on_success, "
-                + "window, window_policy, expect_success_within, config, description"),
+                + "window, window_policy, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
+                + "expect_success_within, config, description"),
         ErrorCase("taks: []\n",
             "config.yaml:1:1: error: unknown key \"taks\" at the top level; did you mean \"tasks\"?"),
         ErrorCase("limits:\n  max_runing: 2\n",

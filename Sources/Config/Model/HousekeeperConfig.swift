@@ -22,6 +22,8 @@ public struct HousekeeperConfig: Sendable, Hashable {
     public var retention: RetentionSettings = RetentionSettings()
     /// Named concurrency groups and their limits (`groups: {NAME: {max_running: N}}`).
     public var groups: [String: Int] = [:]
+    /// Rate limits of named groups (`groups: {NAME: {rate_limit: {runs: N, per: 1m}}}`).
+    public var groupRateLimits: [String: RateLimit] = [:]
     /// The tasks in file order.
     public var tasks: [TaskSpec]
     /// Warnings (not errors) found while loading.
@@ -39,6 +41,7 @@ public struct HousekeeperConfig: Sendable, Hashable {
         api: APISettings = APISettings(),
         log: LogSettings = LogSettings(),
         groups: [String: Int] = [:],
+        groupRateLimits: [String: RateLimit] = [:],
         tasks: [TaskSpec] = [],
         warnings: [ConfigDiagnostic] = []
     ) {
@@ -52,6 +55,7 @@ public struct HousekeeperConfig: Sendable, Hashable {
         self.api = api
         self.log = log
         self.groups = groups
+        self.groupRateLimits = groupRateLimits
         self.tasks = tasks
         self.warnings = warnings
     }

@@ -3,6 +3,7 @@ import Config
 import Cron
 import Foundation
 import History
+import Scheduling
 
 /// `housekeeper list`: the configured tasks, when they fire next, and their state from history.
 struct ListCommand: AsyncParsableCommand {
@@ -26,7 +27,6 @@ struct ListCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let now = nowMicros / 1_000_000
         var paused: Set<String> = []
         var running: [String: [RunRecord]] = [:]
         if FileManager.default.fileExists(atPath: config.stateDatabase),
@@ -36,21 +36,33 @@ struct ListCommand: AsyncParsableCommand {
             let active = (try? await store.runs(RunQuery(statuses: [.running], limit: 10_000))) ?? []
             running = Dictionary(grouping: active, by: \.task)
         }
+        var zones: [String: TimeZoneRules] = [:]
         let rows = config.tasks.map { task -> [String] in
+            guard let zone = zones[task.timezone] ?? (try? TimeZoneRules(identifier: task.timezone)) else {
+                return [task.name, task.plugin, task.schedule ?? "-", task.timezone, "invalid zone", "-"]
+            }
+            zones[task.timezone] = zone
+            let definition = TaskDefinition(
+                spec: task, schedule: task.cron.map { CronSchedule(expression: $0, zone: zone) }, zone: zone)
             var next = "-"
             if !task.enabled {
                 next = "disabled"
-            } else if let cron = task.cron, cron.isReboot {
+            } else if task.cron?.isReboot == true {
                 next = "at start-up"
-            } else if let cron = task.cron, let zone = try? TimeZoneRules(identifier: task.timezone) {
-                next = CronSchedule(expression: cron, zone: zone).next(after: now)
-                    .map { CronFormat.rfc3339($0, in: zone) } ?? "never"
+            } else if let slot = definition.nextSlot(after: nowMicros) {
+                next = CronFormat.rfc3339(slot / 1_000_000, in: zone)
+            } else if !task.at.isEmpty {
+                next = "completed"
+            } else if definition.every?.afterFinish == true {
+                next = "after each run"
+            } else if definition.timingDescription != nil {
+                next = "never"
             } else if task.startup {
                 next = "at start-up"
             } else if !task.after.isEmpty {
                 next = "after " + task.after.joined(separator: ",")
             }
-            return [task.name, task.plugin, task.schedule ?? "-", task.timezone, next,
+            return [task.name, task.plugin, definition.timingDescription ?? "-", task.timezone, next,
                     Self.state(of: task, paused: paused, running: running[task.name] ?? [], now: nowMicros)]
         }
         Console.out(Console.table(["TASK", "PLUGIN", "SCHEDULE", "ZONE", "NEXT", "STATE"], rows))
