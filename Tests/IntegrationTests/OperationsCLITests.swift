@@ -14,7 +14,9 @@ import Testing
         #expect(ok.stdout.contains("succeeded"), "\(ok.stdout)")
         let bad = try sandbox.cli(["trigger", "broken", "--wait"] + config)
         #expect(bad.status == 1, "\(bad.stdout)\(bad.stderr)")
-        #expect(bad.stdout.contains("failed: failing as configured"), "\(bad.stdout)")
+        #expect(bad.stdout.contains(" failed in "), "\(bad.stdout)")
+        #expect(bad.stdout.contains(": failing as configured"), "\(bad.stdout)")
+        let badID = try #require(bad.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0) })
         let unknown = try sandbox.cli(["trigger", "nope"] + config)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no task named \"nope\""), "\(unknown.stderr)")
@@ -37,9 +39,14 @@ import Testing
         #expect(run["status"] as? String == "cancelled")
         #expect(try sandbox.cli(["cancel", "\(forcedID)"] + config).status == 2, "already ended")
 
-        let retry = try sandbox.cli(["retry", "\(forcedID)"] + config)
-        #expect(retry.status == 0, "\(retry.stderr)")
-        #expect(retry.stdout.contains("retry of run \(forcedID)"))
+        // The slow task's start-up run still runs, so a retry of its cancelled run is skipped by the overlap
+        // policy; the failed run of broken is retried.
+        let overlapping = try sandbox.cli(["retry", "\(forcedID)"] + config)
+        #expect(overlapping.status == 2)
+        #expect(overlapping.stderr.contains("skipped"), "\(overlapping.stderr)")
+        let retry = try sandbox.cli(["retry", "\(badID)", "--wait"] + config)
+        #expect(retry.status == 1, "the retry fails like the original: \(retry.stdout)\(retry.stderr)")
+        #expect(retry.stdout.contains("retry of run \(badID)"))
 
         #expect(try sandbox.cli(["pause", "quick"] + config).stdout.contains("quick: paused"))
         #expect(try await http.call("GET", "/tasks/quick").json["paused"] as? Bool == true)
