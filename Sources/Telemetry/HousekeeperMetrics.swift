@@ -13,21 +13,37 @@ import Prometheus
 public final class HousekeeperMetrics: Sendable {
     /// Every metric name, as served at `/metrics`.
     public enum Name {
+        /// Runs and decisions by task and final status (counter).
         public static let runs = "housekeeper_runs_total"
+        /// Plugin run time by task (histogram).
         public static let runDuration = "housekeeper_run_duration_seconds"
+        /// Actual start minus nominal instant (histogram).
         public static let fireLateness = "housekeeper_fire_lateness_seconds"
+        /// Runs calling their plugin, by task (gauge).
         public static let running = "housekeeper_running"
+        /// Runs waiting for a slot (gauge).
         public static let queued = "housekeeper_queued"
+        /// Skips by task and reason (counter).
         public static let skipped = "housekeeper_skipped_total"
+        /// Next slot by task, Unix seconds (gauge).
         public static let nextRun = "housekeeper_next_run_timestamp_seconds"
+        /// Last success by task, Unix seconds (gauge).
         public static let lastSuccess = "housekeeper_last_success_timestamp_seconds"
+        /// Plugins in the running generation (gauge).
         public static let pluginsLoaded = "housekeeper_plugins_loaded"
+        /// Plugin files rejected (counter).
         public static let pluginLoadFailures = "housekeeper_plugin_load_failures_total"
+        /// Reloads by result (counter).
         public static let reloads = "housekeeper_reloads_total"
+        /// Alerts raised now (gauge).
         public static let alertsActive = "housekeeper_alerts_active"
+        /// Resident set size in bytes (gauge).
         public static let residentMemory = "process_resident_memory_bytes"
+        /// Virtual memory in bytes (gauge).
         public static let virtualMemory = "process_virtual_memory_bytes"
+        /// User plus system CPU seconds (gauge).
         public static let cpuSeconds = "process_cpu_seconds_total"
+        /// Process start, Unix seconds (gauge).
         public static let startTime = "process_start_time_seconds"
     }
 

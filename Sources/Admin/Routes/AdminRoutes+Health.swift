@@ -4,12 +4,14 @@ import Telemetry
 
 /// `/health`, `/ready`, `/metrics`, `/status`.
 extension AdminRoutes {
+    /// GET /health: liveness, no token.
     @Sendable static func health(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext) async throws
         -> Response
     {
         JSONBody.response(["status": "ok"])
     }
 
+    /// GET /ready: readiness checks and active alerts.
     @Sendable static func ready(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext) async throws
         -> Response
     {
@@ -35,6 +37,7 @@ extension AdminRoutes {
             status: status == "ready" ? .ok : .serviceUnavailable)
     }
 
+    /// GET /metrics: Prometheus text.
     @Sendable static func metrics(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext) async throws
         -> Response
     {
@@ -47,6 +50,7 @@ extension AdminRoutes {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// GET /status: running and queued runs, pauses, alerts, tasks.
     @Sendable static func status(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext) async throws
         -> Response
     {

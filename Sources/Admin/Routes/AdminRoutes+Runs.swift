@@ -5,6 +5,7 @@ import Telemetry
 
 /// `/runs`, run actions, `/reload` and `/plugins`.
 extension AdminRoutes {
+    /// GET /runs: filtered, newest first, paginated by `before`.
     @Sendable static func listRuns(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -34,19 +35,21 @@ extension AdminRoutes {
             query.limit = limit
         }
         if let text = parameters.get("before") {
-            query.beforeID = try runID(rc, text)
+            query.beforeID = try runID(text)
         }
         let rows = try await context.history.runs(query)
         let next = rows.count == query.limit ? rows.last?.id : nil
         return JSONBody.response(RunList(runs: rows.map(view(of:)), nextBefore: next))
     }
 
+    /// GET /runs/{id}.
     @Sendable static func showRun(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
         JSONBody.response(view(of: try await record(rc, context)))
     }
 
+    /// POST /runs/{id}/retry: a new manual run of a finished run's task.
     @Sendable static func retryRun(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -65,6 +68,7 @@ extension AdminRoutes {
         return try accepted(outcome, task: record.task)
     }
 
+    /// POST /runs/{id}/cancel.
     @Sendable static func cancelRun(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -82,6 +86,7 @@ extension AdminRoutes {
         }
     }
 
+    /// POST /reload: as SIGHUP; 422 with the diagnostics on errors.
     @Sendable static func reload(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -106,6 +111,7 @@ extension AdminRoutes {
         }
     }
 
+    /// GET /plugins: loaded and rejected plugin files.
     @Sendable static func plugins(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -119,8 +125,9 @@ extension AdminRoutes {
         return JSONBody.response(PluginList(plugins: plugins, rejected: rejected))
     }
 
+    /// The history row named by the `{id}` path parameter, or 404.
     static func record(_ rc: BasicRequestContext, _ context: AdminContext) async throws -> RunRecord {
-        let id = try runID(rc, try rc.parameters.require("id"))
+        let id = try runID(try rc.parameters.require("id"))
         guard let record = try await context.history.run(id: id) else { throw AdminError.runNotFound(id) }
         return record
     }

@@ -3,12 +3,14 @@ import Scheduling
 
 /// `/tasks` and the task actions.
 extension AdminRoutes {
+    /// GET /tasks.
     @Sendable static func listTasks(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
         JSONBody.response(TaskList(tasks: try await taskViews(context).1))
     }
 
+    /// GET /tasks/{name}.
     @Sendable static func showTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -19,6 +21,7 @@ extension AdminRoutes {
         return JSONBody.response(task)
     }
 
+    /// POST /tasks/{name}/run: a manual run (`force=true` bypasses the overlap policy).
     @Sendable static func runTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
@@ -33,18 +36,21 @@ extension AdminRoutes {
         return try accepted(outcome, task: name)
     }
 
+    /// POST /tasks/{name}/pause.
     @Sendable static func pauseTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
         try await setPaused(rc, context, true)
     }
 
+    /// POST /tasks/{name}/resume.
     @Sendable static func resumeTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
         try await setPaused(rc, context, false)
     }
 
+    /// Pauses or resumes the task named in the path.
     static func setPaused(_ rc: BasicRequestContext, _ context: AdminContext, _ paused: Bool) async throws -> Response {
         let name = try rc.parameters.require("name")
         guard await context.scheduler.setPaused(task: name, paused) else { throw AdminError.taskNotFound(name) }

@@ -5,6 +5,7 @@ import Telemetry
 
 /// Building the JSON views from the daemon's values.
 extension AdminRoutes {
+    /// The JSON view of a value.
     static func view(of record: RunRecord) -> RunView {
         RunView(
             id: record.id ?? 0, task: record.task, plugin: record.plugin, trigger: record.trigger.rawValue,
@@ -18,12 +19,14 @@ extension AdminRoutes {
             error: record.error, output: record.output, firstRunId: record.firstRunID)
     }
 
+    /// The JSON view of a value.
     static func view(of alert: Alert) -> AlertView {
         AlertView(
             kind: alert.kind.rawValue, task: alert.task, message: alert.message,
             since: UTCTimestamp.rfc3339(micros: alert.since))
     }
 
+    /// The JSON view of a value.
     static func view(of task: ScheduledTask, snapshot: SchedulerSnapshot, lastRuns: [String: RunRecord]) -> TaskView {
         let spec = task.spec
         return TaskView(
@@ -36,13 +39,15 @@ extension AdminRoutes {
             description: spec.description, expectSuccessWithin: spec.expectSuccessWithin.map { "\($0)" })
     }
 
+    /// The snapshot and a view of every task.
     static func taskViews(_ context: AdminContext) async throws -> (SchedulerSnapshot, [TaskView]) {
         let snapshot = await context.scheduler.snapshot()
         let lastRuns = try await context.history.lastRuns()
         return (snapshot, snapshot.generation.tasks.map { view(of: $0, snapshot: snapshot, lastRuns: lastRuns) })
     }
 
-    static func runID(_ context: some Any, _ text: String) throws -> Int64 {
+    /// A run id parsed from text, or 400.
+    static func runID(_ text: String) throws -> Int64 {
         guard let id = Int64(text), id > 0 else {
             throw AdminError.badRequest("invalid run id \"\(text)\"; expected a positive integer")
         }
