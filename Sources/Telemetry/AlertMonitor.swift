@@ -72,7 +72,8 @@ public actor AlertMonitor: Service {
                 crossed.append(Alert(
                     kind: .errorRate,
                     message: "\(counts.failed) of \(counts.finished) runs failed in the last "
-                        + "\(settings.errorRateWindow) (\(Self.percent(rate)) > \(Self.percent(settings.errorRateThreshold)))",
+                        + "\(settings.errorRateWindow) (\(Self.percent(rate)) > "
+                        + "\(Self.percent(settings.errorRateThreshold)))",
                     value: rate, threshold: settings.errorRateThreshold, since: now))
             }
         }
@@ -119,7 +120,9 @@ public actor AlertMonitor: Service {
             logger.notice("alert.cleared", metadata: ["alert.kind": "\(alert.kind.rawValue)", "alert.key": "\(key)"])
         }
         current = next
-        logger.debug("alerts.evaluated", metadata: ["alerts.active": "\(next.count)", "alerts.raised": "\(raised.count)"])
+        logger.debug("alerts.evaluated", metadata: [
+            "alerts.active": "\(next.count)", "alerts.raised": "\(raised.count)",
+        ])
         for alert in raised {
             var metadata: Logger.Metadata = [
                 "alert.kind": "\(alert.kind.rawValue)", "alert.message": "\(alert.message)",

@@ -54,7 +54,8 @@ public struct JSONLogHandler: LogHandler {
             ("label", Self.quote(label)),
             ("message", Self.quote("\(event.message)")),
         ]
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where !["ts", "level", "label", "message"].contains(key) {
+        let reserved: Set<String> = ["ts", "level", "label", "message"]
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where !reserved.contains(key) {
             fields.append((key, Self.json(value)))
         }
         sink.emit("{" + fields.map { "\(Self.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")

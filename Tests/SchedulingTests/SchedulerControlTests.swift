@@ -30,7 +30,7 @@ struct SchedulerControlTests {
     @Test func cancellingARunningRunStopsItOnceAndItIsNotRetried() throws {
         let task = try definition("a", nil) { $0.retry = RetryPolicy(attempts: 3, delay: .seconds(1)) }
         var h = Harness([task])
-        h.request("a")
+        _ = h.request("a")
         let serial = try #require(h.running.first?.serial)
         #expect(did(h.machine.cancel(serial: serial, now: h.now)) == [.stop("a", .cancelled)])
         #expect(h.machine.cancel(serial: serial, now: h.now).isEmpty, "a second cancel changes nothing")
@@ -42,7 +42,7 @@ struct SchedulerControlTests {
 
     @Test func cancellingAWaitingRunDropsIt() throws {
         var h = Harness([try definition("a", nil), try definition("b", nil)], maxRunning: 1)
-        h.request("a")
+        _ = h.request("a")
         let (serial, queued) = h.machine.request(task: "b", trigger: .manual, force: false, context: nil, now: h.now)
         #expect(did(queued) == [.queue("b", t0)])
         #expect(h.machine.waitingRuns.map(\.serial) == [serial])

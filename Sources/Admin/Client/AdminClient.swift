@@ -24,7 +24,9 @@ public struct AdminClient: Sendable {
 
     /// Sends a request and decodes a successful (2xx) JSON body as `T`.
     /// - Throws: `AdminClientError`: `.api` with the server's error code and message for 4xx/5xx answers.
-    public func send<T: Decodable>(_ method: String, _ path: String, as type: T.Type) async throws(AdminClientError) -> T {
+    public func send<T: Decodable>(
+        _ method: String, _ path: String, as type: T.Type
+    ) async throws(AdminClientError) -> T {
         let (status, data) = try await raw(method, path)
         guard (200..<300).contains(status) else { throw Self.apiError(status: status, data: data) }
         do {
@@ -95,7 +97,8 @@ public enum AdminClientError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidAddress(let text): "invalid api.listen \"\(text)\"; write host:port"
-        case .unreachable(let detail): "cannot reach the daemon's admin API at \(detail); is `housekeeper run` running with api.enabled?"
+        case .unreachable(let detail):
+            "cannot reach the daemon's admin API at \(detail); is `housekeeper run` running with api.enabled?"
         case .api(let status, let code, let message): "\(message) (HTTP \(status), \(code))"
         case .invalidResponse(let detail): "unexpected answer from the admin API: \(detail)"
         }

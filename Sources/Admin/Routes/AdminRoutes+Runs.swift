@@ -102,7 +102,8 @@ extension AdminRoutes {
                 ReloadFailed(
                     error: .init(
                         code: "config_invalid",
-                        message: "the configuration has \(errors.count) error(s); the running configuration is unchanged"),
+                        message: "the configuration has \(errors.count) error(s); "
+                            + "the running configuration is unchanged"),
                     diagnostics: diagnostics.map {
                         .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
                               message: $0.message, text: $0.description)

@@ -63,7 +63,9 @@ extension AdminRoutes {
         case .unknownTask:
             throw AdminError.taskNotFound(task)
         case .notAccepted:
-            throw AdminError(.conflict, code: "not_accepted", "the daemon is not dispatching runs (shutting down)")
+            throw AdminError(
+                .conflict, code: "not_accepted",
+                "the daemon is not dispatching runs (it is starting up or shutting down)")
         case .decided(let decision) where decision.status == .skipped:
             throw AdminError(
                 .conflict, code: "skipped",

@@ -41,7 +41,8 @@ public enum AdminRoutes {
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
         router.add(middleware: BearerTokenMiddleware(token: token.map { Array($0.utf8) }))
         for endpoint in all {
-            let path = RouterPath(endpoint.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
+            let path = RouterPath(
+                endpoint.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
             let handler = endpoint.handler
             router.on(path, method: HTTPRequest.Method(endpoint.method)!) { request, requestContext in
                 try await handler(request, requestContext, context)

@@ -6,7 +6,9 @@ public enum AdminToken {
     /// Reads the configured token.
     /// - Returns: the token, or nil when none is configured.
     /// - Throws: `AdminTokenError` when the file or variable is missing or empty.
-    public static func resolve(_ settings: APISettings, environment: [String: String]) throws(AdminTokenError) -> String? {
+    public static func resolve(
+        _ settings: APISettings, environment: [String: String]
+    ) throws(AdminTokenError) -> String? {
         if let token = settings.token { return token }
         if let file = settings.tokenFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

@@ -38,7 +38,8 @@ struct StatusCommand: AsyncParsableCommand {
             if task.running > 0 { state.append("running \(task.running)") }
             if task.queued > 0 { state.append("queued \(task.queued)") }
             let last = task.lastRun.map { "\($0.status) (run \($0.id))" } ?? "-"
-            return [task.name, task.plugin, task.nextRun ?? "-", last, state.isEmpty ? "idle" : state.joined(separator: ", ")]
+            let summary = state.isEmpty ? "idle" : state.joined(separator: ", ")
+            return [task.name, task.plugin, task.nextRun ?? "-", last, summary]
         }
         Console.out(Console.table(["TASK", "PLUGIN", "NEXT", "LAST", "STATE"], rows))
         for run in view.running {

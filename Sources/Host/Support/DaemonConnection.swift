@@ -1,6 +1,7 @@
 import Admin
 import ArgumentParser
 import Config
+import Foundation
 
 /// How the control commands reach the running daemon: the admin API's address and token from the same
 /// configuration file the daemon reads.
@@ -53,6 +54,7 @@ enum DaemonConnection {
 
     /// Percent-encodes a task name or other path segment.
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(.init(charactersIn: "/?#"))) ?? text
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }
