@@ -29,8 +29,8 @@ public actor Scheduler: Service {
     var queued: [UInt64: Int64] = [:]
     /// Callers of `requestRun` waiting for their run's first decision, by serial.
     var decisionWaiters: [UInt64: CheckedContinuation<RunDecision?, Never>] = [:]
-    /// True while the loop dispatches runs (for `/ready`).
-    private(set) var isDispatching = false
+    /// True while the loop dispatches runs (for `/ready`, and so alerts wait for start-up to run their tasks).
+    public private(set) var isDispatching = false
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     var paused: Set<String> = []
@@ -184,7 +184,9 @@ public actor Scheduler: Service {
 
     private func loop(group: inout DiscardingTaskGroup) async {
         while case .running = phase {
-            if shutdownRequested.load(ordering: .sequentiallyConsistent) {
+            // Cancellation (a service of the group failed) ends the loop like a shutdown request; otherwise the
+            // cancelled sleeps below would return at once and the loop would spin.
+            if shutdownRequested.load(ordering: .sequentiallyConsistent) || Task.isCancelled {
                 beginShutdown()
                 break
             }
@@ -219,6 +221,8 @@ public actor Scheduler: Service {
         for run in active.values { run.control.requestStop() }
         while !active.isEmpty {
             let now = clock.now()
+            // Cancelled: sleeping for the grace period is impossible (it returns at once); abandon now.
+            if Task.isCancelled, case .draining = phase { phase = .hurrying }
             switch phase {
             case .running:
                 phase = .draining(deadline: now + generation.config.shutdownGracePeriod.micros)

@@ -47,7 +47,8 @@ public actor AlertMonitor: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let config = await self.scheduler.generation.config
-                await self.evaluate(config: config)
+                // Before the scheduler dispatches, an alert's on_alert runs would be refused: wait for it.
+                if await self.scheduler.isDispatching { await self.evaluate(config: config) }
                 do {
                     try await self.clock.sleep(until: self.clock.now() + config.alerts.checkInterval.micros)
                 } catch {

@@ -315,4 +315,36 @@ import Testing
         #expect(try await daemon.waitForExit() == 2)
         #expect(daemon.log.contains("refusing to serve the admin API on 0.0.0.0:\(port)"), "\(daemon.log)")
     }
+
+    @Test func aPortInUseStopsTheStartWithAClearMessage() async throws {
+        let first = try Sandbox()
+        let http = try AdminHTTP()
+        let running = try await Self.start(http, first)
+        let second = try Sandbox()
+        let other = try await Self.startExpectingFailure(http, second)
+        #expect(other.status == 2)
+        #expect(other.log.contains("cannot serve the admin API on 127.0.0.1:\(http.port)"), "\(other.log)")
+        #expect(try await http.call("GET", "/health").status == 200, "the first daemon is untouched")
+        running.send(SIGTERM)
+        #expect(try await running.waitForExit() == 0)
+    }
+
+    /// Starts a daemon that must refuse to start; returns its exit status and log.
+    static func startExpectingFailure(_ http: AdminHTTP, _ sandbox: borrowing Sandbox) async throws
+        -> (status: Int32, log: String)
+    {
+        try sandbox.install("libStampPlugin.so")
+        try sandbox.writeConfig("""
+            \(http.configSection)
+            tasks:
+              - name: quick
+                plugin: stamp
+                startup: true
+                config: {file: "\(sandbox.path("quick.txt"))"}
+            """)
+        let daemon = try sandbox.start()
+        let status = try await daemon.waitForExit()
+        #expect(!daemon.log.contains("run.started"), "nothing ran")
+        return (status, daemon.log)
+    }
 }

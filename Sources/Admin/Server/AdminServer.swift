@@ -9,7 +9,8 @@ public enum AdminServer {
     /// - Parameters:
     ///   - token: the resolved bearer token (see `AdminToken.resolve`); nil allows only a loopback address.
     ///   - onListening: called with the bound port once the server accepts connections.
-    /// - Throws: `AdminServerError` for a malformed address, or a non-loopback address without a token.
+    /// - Throws: `AdminServerError` for a malformed address, a non-loopback address without a token, or an
+    ///   address that cannot be bound (a port in use).
     public static func make(
         settings: APISettings, token: String?, context: AdminContext,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -21,6 +22,11 @@ public enum AdminServer {
             throw AdminServerError(message:
                 "refusing to serve the admin API on \(address), which is not a loopback address, without a token; "
                 + "set api.token_file (or api.token_env), or listen on 127.0.0.1")
+        }
+        if let problem = PortProbe.problem(binding: address) {
+            throw AdminServerError(message:
+                "cannot serve the admin API on \(address): \(problem); set api.listen to a free address "
+                + "or api.enabled: false")
         }
         if token == nil {
             context.logger.warning("api.unauthenticated", metadata: [

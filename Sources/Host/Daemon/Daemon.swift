@@ -108,7 +108,10 @@ struct Daemon {
                 let context = AdminContext(
                     scheduler: scheduler, history: history, reloader: reloader, alerts: alerts, metrics: metrics,
                     clock: clock, startedAt: startedAt, logger: logger)
-                services.append(.init(service: try AdminServer.make(settings: api, token: token, context: context)))
+                // If the server fails later, shut down gracefully (runs drain) rather than cancel everything.
+                services.append(.init(
+                    service: try AdminServer.make(settings: api, token: token, context: context),
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
             } catch {
                 Console.error("housekeeper: not started: \(error)")
                 throw ExitCode(2)
