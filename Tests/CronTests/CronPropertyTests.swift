@@ -17,7 +17,7 @@ struct ExpressionGenerator {
         let b = a + next(high - a + 1)
         switch next(7) {
         case 0: return "*"
-        case 1: return "*/\(1 + next(min(12, high - low + 1)))"
+        case 1: return "*/\(1 + next(min(12, high - low)))"
         case 2: return "\(a)"
         case 3: return "\(a)-\(b)"
         case 4: return "\(a)-\(b)/\(1 + next(5))"
