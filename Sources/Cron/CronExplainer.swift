@@ -133,9 +133,12 @@ public enum CronExplainer {
 
     // MARK: Wording helpers
 
+    /// Month names for the explanation, index 1 = January.
     static let monthNames = ["", "January", "February", "March", "April", "May", "June", "July", "August",
         "September", "October", "November", "December"]
+    /// Weekday names, index 0 and 7 = Sunday.
     static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    /// Ordinal words for `#k`.
     static let ordinals = ["", "first", "second", "third", "fourth", "fifth"]
 
     private static func single(_ mask: UInt64) -> Int? {

@@ -4,8 +4,11 @@
 /// Not used to schedule anything: the property tests (`CronTests`) and the fuzz driver (`Fuzz/Cron`) compare
 /// `next(after:)` with it.
 struct CronReferenceMatcher {
+    /// The expression under test.
     let expression: CronExpression
+    /// The zone it is matched in.
     let zone: TimeZoneRules
+    /// The gap rule for fixed-time jobs.
     let dstGap: DSTGapPolicy
 
     /// Whether the calendar day matches, recomputed naively.
