@@ -110,6 +110,17 @@ let package = Package(
         .target(name: "ExecPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Exec", swiftSettings: strict),
         .target(name: "HTTPPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/HTTP", swiftSettings: strict),
 
+        // MARK: Benchmarks
+        // The cron benchmark: next()/s for a documented mix in UTC and Europe/Paris, and mallocs per call
+        // (counted by a tiny C allocator shim linked into this executable only).
+        .target(name: "CronBenchMallocCounter", path: "Benchmarks/CronBench/MallocCounter"),
+        .executableTarget(
+            name: "cron-bench",
+            dependencies: ["Cron", "CronBenchMallocCounter"],
+            path: "Benchmarks/CronBench/Bench",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests
         .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Cron"], swiftSettings: strict),
