@@ -18,6 +18,10 @@ public struct HousekeeperConfig: Sendable, Hashable {
     public var log: LogSettings
     /// Named concurrency groups and their limits (`groups: {NAME: {max_running: N}}`).
     public var groups: [String: Int] = [:]
+    /// The default isolation mode of tasks (`isolation:`, default `in-process`).
+    public var isolation: IsolationMode = .inProcess
+    /// Isolation modes by plugin name (`plugins.isolation`), overriding `isolation` for that plugin's tasks.
+    public var pluginIsolation: [String: IsolationMode] = [:]
     /// The tasks in file order.
     public var tasks: [TaskSpec]
     /// Warnings (not errors) found while loading.
