@@ -61,6 +61,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CIsolation",
+            path: "Sources/CIsolation",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
+        .target(
+            name: "Isolation",
+            dependencies: [
+                "CIsolation", "Config", "PluginHost",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "History",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
