@@ -26,6 +26,7 @@ public enum WorkerProtocol {
         case failure = 0x46   // "F": the worker could not load the plugin or create the instance
         case crashNote = 0x43 // "C": written by the C crash handler
         case descriptor = 0x44 // "D": a probe's handshake result
+        case limits = 0x4D    // "M": the limits the worker applied
     }
 
     /// Encodes one frame.
@@ -115,6 +116,16 @@ struct FailureMessage: Codable, Sendable {
     /// The plugin status for `create`, otherwise `HK_STATUS_ERROR`.
     var status: Int32
     var message: String
+}
+
+/// The limits a worker applied to itself, sent before it loads the plugin.
+struct LimitsMessage: Codable, Sendable {
+    /// The address-space limit in bytes: the worker's own size when it set it plus `limits.memory`.
+    var addressSpaceLimit: UInt64?
+    /// The CPU limit in seconds.
+    var cpuSeconds: UInt64?
+    /// The descriptor limit.
+    var openFiles: UInt64?
 }
 
 /// What the C crash handler writes just before the worker dies of a signal.
