@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CIsolation", "Config", "PluginHost",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
