@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History",
+                "Cron", "Config", "PluginHost", "History", "Isolation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History", "Scheduling",
+                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

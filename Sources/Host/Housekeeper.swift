@@ -11,6 +11,7 @@ struct Housekeeper: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, PluginsCommand.self,
             HistoryCommand.self,
+            WorkerCommand.self, ProbeCommand.self,
         ]
     )
 
