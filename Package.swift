@@ -131,6 +131,14 @@ let package = Package(
             dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "IsolationTests",
+            dependencies: [
+                "Isolation", "PluginHost", "Config",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
