@@ -1,3 +1,5 @@
+import Config
+import Logging
 import Foundation
 import Isolation
 import PluginHost
