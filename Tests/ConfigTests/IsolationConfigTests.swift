@@ -2,6 +2,7 @@ import Config
 import Testing
 
 /// The worker-process settings: `isolation` (task, plugin, global), `limits`, `env`, `working_directory`.
+/// Tasks start with `startup: true` so these hold with or without the cron engine.
 struct IsolationConfigTests {
     @Test func aTaskSettingBeatsThePluginSettingWhichBeatsTheGlobalDefault() throws {
         let config = try #require(Fixture.config("""
@@ -9,9 +10,9 @@ struct IsolationConfigTests {
             plugins:
               isolation: {stamp: in-process}
             tasks:
-              - {name: a, plugin: stamp, schedule: "* * * * *"}
-              - {name: b, plugin: stamp, schedule: "* * * * *", isolation: process}
-              - {name: c, plugin: other, schedule: "* * * * *"}
+              - {name: a, plugin: stamp, startup: true}
+              - {name: b, plugin: stamp, startup: true, isolation: process}
+              - {name: c, plugin: other, startup: true}
             """))
         #expect(config.isolation == .process)
         #expect(config.pluginIsolation == ["stamp": .inProcess])
@@ -19,7 +20,7 @@ struct IsolationConfigTests {
     }
 
     @Test func tasksRunInProcessByDefault() throws {
-        let config = try #require(Fixture.config("tasks:\n  - {name: a, plugin: p, schedule: \"* * * * *\"}\n"))
+        let config = try #require(Fixture.config("tasks:\n  - {name: a, plugin: p, startup: true}\n"))
         #expect(config.tasks[0].isolation == .inProcess)
         #expect(config.tasks[0].limits.isEmpty)
         #expect(config.tasks[0].environment.isEmpty)
@@ -31,7 +32,7 @@ struct IsolationConfigTests {
             tasks:
               - name: a
                 plugin: p
-                schedule: "* * * * *"
+                startup: true
                 isolation: process
                 limits: {memory: 512MiB, cpu_seconds: 600, open_files: 256}
                 env: {LANG: C.UTF-8, RETRIES: 3}
@@ -50,7 +51,7 @@ struct IsolationConfigTests {
     func memorySizesAcceptBinaryAndDecimalUnits(text: String, bytes: UInt64) throws {
         let config = try #require(Fixture.config("""
             tasks:
-              - {name: a, plugin: p, schedule: "* * * * *", isolation: process, limits: {memory: \(text)}}
+              - {name: a, plugin: p, startup: true, isolation: process, limits: {memory: \(text)}}
             """))
         #expect(config.tasks[0].limits.memoryBytes == bytes)
     }
@@ -60,7 +61,7 @@ struct IsolationConfigTests {
             tasks:
               - name: a
                 plugin: p
-                schedule: "* * * * *"
+                startup: true
                 limits: {memory: 64MiB}
                 env: {A: b}
                 working_directory: /tmp
