@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "housekeeper", targets: ["Host"]),
+        // Worker-process isolation cost (not a test): `swift build --product isolation-bench`.
+        .executable(name: "isolation-bench", targets: ["IsolationBench"]),
         // The C ABI for plugin authors: one header, usable from plain C.
         .library(name: "PluginABI", targets: ["PluginABI"]),
         // The Swift helper for plugin authors: a protocol plus one export call.
@@ -109,6 +111,17 @@ let package = Package(
             dependencies: ["PluginABI"],
             path: "Plugins/CStamp",
             cSettings: [.unsafeFlags(["-std=c99", "-Wall", "-Wextra", "-Werror"])]
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "IsolationBench",
+            dependencies: [
+                "Isolation", "PluginHost",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/IsolationBench",
+            swiftSettings: strict
         ),
 
         // MARK: Tests

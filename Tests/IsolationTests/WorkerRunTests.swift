@@ -78,3 +78,17 @@ struct WorkerRunTests {
         #expect(!store.messages.contains("run started"))
     }
 }
+
+/// The worker outlives neither a stop requested before it started nor the daemon that spawned it.
+@Suite(.serialized)
+struct WorkerLifetimeTests {
+    @Test func aRunStoppedBeforeItStartedSpawnsNoWorker() async throws {
+        let workspace = try IsolationWorkspace()
+        let control = RunControl()
+        control.requestStop()
+        let report = await IsolationWorkspace.execute(workspace.job(try workspace.buildFixture("fine")), control: control)
+        #expect(report.completion == .returned(RunResult(status: .cancelled, message: "stopped before the worker started",
+                                                         output: nil)))
+        #expect(report.processID == 0)
+    }
+}

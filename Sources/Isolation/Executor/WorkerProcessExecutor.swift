@@ -53,6 +53,13 @@ public struct WorkerProcessExecutor: Sendable {
         logger[metadataKey: "task.name"] = "\(job.taskName)"
         logger[metadataKey: "plugin.name"] = "\(job.pluginName)"
         if let request = job.request { logger[metadataKey: "run.id"] = "\(request.runID)" }
+        if control.isStopRequested {
+            return WorkerReport(
+                completion: .returned(RunResult(status: .cancelled, message: "stopped before the worker started",
+                                                output: nil)),
+                termination: .notStarted("stop requested"), escalation: .none, limitExceeded: nil,
+                lastLogLines: [], processID: 0, cpuMicroseconds: 0, peakResidentKiB: 0)
+        }
         let channels: WorkerChannels
         do {
             channels = try WorkerChannels.make()
