@@ -1,7 +1,7 @@
 import Config
 import Logging
 import Foundation
-import Isolation
+@testable import Isolation
 import PluginHost
 import Testing
 
@@ -90,5 +90,32 @@ struct WorkerLifetimeTests {
         #expect(report.completion == .returned(RunResult(status: .cancelled, message: "stopped before the worker started",
                                                          output: nil)))
         #expect(report.processID == 0)
+    }
+}
+
+/// A worker whose daemon vanished (its request socket closed) asks the run to stop and exits after the grace.
+@Suite(.serialized)
+struct OrphanedWorkerTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aWorkerWhoseDaemonVanishedDuringARunExitsWithCode71() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("loop", mode: "LOOP"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: IsolationWorkspace.housekeeper)
+        process.arguments = ["worker"]
+        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let request = WorkerRequest(job: job, orphanGrace: .milliseconds(100))
+        input.fileHandleForWriting.write(Data(WorkerProtocol.frame(.request, request)))
+        try input.fileHandleForWriting.close()  // the daemon is gone
+        let status = await IsolationWorkspace.blocking {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(status == 71)
     }
 }

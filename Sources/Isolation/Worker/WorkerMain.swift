@@ -9,8 +9,8 @@ import PluginHost
 /// `destroy` once and reports everything on descriptor 3. SIGTERM raises `should_stop`; if the daemon goes away
 /// (standard input closes) the run is asked to stop and the worker exits after the grace period.
 /// - Parameter arguments: the subcommand's arguments (`--protocol N` is checked when present).
-/// - Returns: the process exit code: 0 after a report, 64 for a protocol mismatch, 70 when the plugin could not
-///   be loaded, 71 when the daemon went away.
+/// - Returns: the process exit code: 0 after a report, 64 for a protocol mismatch, 65 when no request came,
+///   70 when the plugin could not be loaded, 71 when the daemon went away during the run.
 public func runWorker(arguments: [String]) -> Int32 {
     _ = hk_install_crash_note(WorkerProtocol.messageDescriptor)
     let stopPipe = hk_install_stop_pipe()
@@ -22,7 +22,7 @@ public func runWorker(arguments: [String]) -> Int32 {
                                              message: "worker speaks protocol \(WorkerProtocol.version)"))
         return 64
     }
-    guard let request = WorkerRequestReader.read(descriptor: 0) else { return 71 }
+    guard let request = WorkerRequestReader.read(descriptor: 0) else { return 65 }
     guard request.version == WorkerProtocol.version else {
         writer.send(.failure, FailureMessage(
             stage: "protocol", status: 1,
