@@ -48,7 +48,7 @@ let package = Package(
         ),
 
         // MARK: Pure modules
-        .target(name: "Cron", swiftSettings: strict),
+        .target(name: "Cron", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Cron"], swiftSettings: strict),
 
         // MARK: Runtime modules

@@ -9,7 +9,8 @@ struct Housekeeper: AsyncParsableCommand {
         abstract: "A task scheduler daemon: runs plugin tasks on cron schedules, records every run.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, PluginsCommand.self,
+            RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, ExplainCommand.self,
+            PluginsCommand.self,
             HistoryCommand.self,
             WorkerCommand.self, ProbeCommand.self,
         ]

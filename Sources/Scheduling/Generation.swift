@@ -17,7 +17,7 @@ public struct ScheduledTask: Sendable {
     public var plugin: LoadedPlugin { instance.plugin }
 
     /// What the state machine needs; disabled and `@reboot` tasks have no schedule.
-    var definition: TaskDefinition {
+    public var definition: TaskDefinition {
         TaskDefinition(spec: spec, schedule: schedule, zone: zone)
     }
 }

@@ -94,7 +94,9 @@ public actor Scheduler: Service {
         for task in paused { machine.setPaused(task, true) }
         pending += machine.install(
             generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning,
-            groups: generation.config.groups, now: now, startup: true, lastSlots: lastSlots)
+            groups: generation.config.groups,
+            groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
+            startup: true, lastSlots: lastSlots)
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
@@ -122,7 +124,7 @@ public actor Scheduler: Service {
         }
         pending += machine.install(
             next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
-            now: clock.now())
+            groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now())
         for task in paused { machine.setPaused(task, true) }
         emit(.reloaded(generation: next.number))
         doorbell.ring()
@@ -302,9 +304,10 @@ public actor Scheduler: Service {
             record.finishedAt = clock.now()
             record.error = reason
             if let id = await write({ [record] in try await $0.insert(record) })??.id {
-                if throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
+                if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
                     logger.notice("run.skipped", metadata: [
                         "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
+                        "similar.held_back": "\(held)",
                     ])
                 }
                 emit(.finished(task: run.task, runID: id, status: .skipped))
@@ -415,7 +418,16 @@ public actor Scheduler: Service {
             "duration.ms": "\(Double(now - run.startedAt) / 1000)",
         ]
         if let error = outcome.error { metadata["error"] = "\(error)" }
-        logger.log(level: outcome.status == .succeeded ? .info : .warning, "run.finished", metadata: metadata)
+        if outcome.status == .succeeded {
+            logger.info("run.finished", metadata: metadata)
+        } else if let held = throttle.allow("end|\(run.run.task)|\(outcome.status.rawValue)", now: now) {
+            // A task that keeps failing logs a warning every few minutes, with the count in between; the
+            // others go to debug (and every one of them to history).
+            metadata["similar.held_back"] = "\(held)"
+            logger.warning("run.finished", metadata: metadata)
+        } else {
+            logger.debug("run.finished", metadata: metadata)
+        }
         emit(.finished(task: run.run.task, runID: run.id, status: outcome.status))
         let key = ObjectIdentifier(run.task.instance)
         if completion != nil {
@@ -558,20 +570,30 @@ struct RecentRuns {
     }
 }
 
-/// Lets one log line per key through per interval, so a task skipped every second does not flood the log
-/// (history still records every decision).
+/// Lets one log line per key through per interval, so a task skipped or failing every second does not flood the
+/// log (history still records every decision); the line that gets through says how many were held back.
 final class LogThrottle: Sendable {
+    private struct Entry {
+        var last: Micros
+        var held = 0
+    }
     private let interval: Micros
-    private let last = Mutex<[String: Micros]>([:])
+    private let entries = Mutex<[String: Entry]>([:])
 
     init(interval: Micros) { self.interval = interval }
 
-    func allow(_ key: String, now: Micros) -> Bool {
-        last.withLock { last in
-            if let previous = last[key], now - previous < interval { return false }
-            if last.count > 10_000 { last.removeAll() }
-            last[key] = now
-            return true
+    /// nil when the line should be held back; otherwise how many lines with this key were held back before it.
+    func allow(_ key: String, now: Micros) -> Int? {
+        entries.withLock { entries in
+            if var entry = entries[key], now - entry.last < interval {
+                entry.held += 1
+                entries[key] = entry
+                return nil
+            }
+            if entries.count > 10_000 { entries.removeAll() }
+            let held = entries[key]?.held ?? 0
+            entries[key] = Entry(last: now)
+            return held
         }
     }
 }

@@ -76,7 +76,8 @@ struct PolicyConfigTests {
         let yaml = "tasks:\n  - name: orphan\n    plugin: p\n"
         #expect(Fixture.rendered(yaml) == [
             "config.yaml:2:5: error: task \"orphan\" has nothing that starts it; add a schedule (e.g. schedule: "
-                + "\"0 3 * * *\"), run it after other tasks (after: [other-task]) or at start-up (startup: true)",
+                + "\"0 3 * * *\", every: 15m or at: 2026-12-01T10:00:00Z), run it after other tasks (after: "
+                + "[other-task]) or at start-up (startup: true)",
         ])
     }
 
@@ -103,10 +104,10 @@ struct PolicyConfigTests {
               - name: b
                 plugin: p
                 after: a
+                on_success: [c]
               - name: c
                 plugin: p
                 schedule: "* * * * *"
-                on_success: [b]
             """
         let found = Fixture.diagnostics(yaml)
         #expect(found.count == 1)
@@ -130,7 +131,7 @@ struct PolicyConfigTests {
         ("    window_policy: later", "window_policy"),
         ("    catch_up: some", "catch_up"),
         ("    retry: {attempts: 3, backoff: linear}", "backoff"),
-        ("    retry: {tries: 3}", "tries"),
+        ("    retry: {attempts: 3, tries: 3}", "tries"),
         ("    max_catch_up: 0", "max_catch_up"),
         ("    on: sometimes", "on"),
         ("    jitter: soon", "jitter"),
@@ -139,5 +140,85 @@ struct PolicyConfigTests {
         let diagnostic = try #require(Fixture.single(ValidationErrorTests.task(line)))
         #expect(diagnostic.location.line == 5)
         #expect(diagnostic.message.contains("\"\(key)\""), "\(diagnostic.message)")
+    }
+}
+
+/// `at`, `every`, priorities and rate limits in the configuration.
+struct TimingConfigTests {
+    @Test func atEveryPriorityAndRateLimitsAreRead() throws {
+        let yaml = """
+            groups:
+              mail: {rate_limit: {runs: 100, per: 1h}}
+            tasks:
+              - name: launch
+                plugin: p
+                at: [2026-12-01T10:00:00+01:00, "2026-12-02T09:00:00Z"]
+              - name: poll
+                plugin: p
+                every: 15m
+                anchor: "00:05"
+                priority: 9
+                max_wait: 30m
+                group: mail
+                rate_limit: {runs: 2, per: 1m}
+                rate_policy: skip
+              - name: drain
+                plugin: p
+                every: 10m
+                every_mode: after_finish
+            """
+        let config = try #require(Fixture.config(yaml))
+        #expect(config.groups.isEmpty)
+        #expect(config.groupRateLimits == ["mail": RateLimit(runs: 100, per: .seconds(3600))])
+        #expect(config.tasks[0].at == [1_796_115_600, 1_796_202_000])
+        #expect(config.tasks[1].every == IntervalSchedule(every: .seconds(900), anchor: 300, mode: .fixedRate))
+        #expect(config.tasks[1].priority == 9)
+        #expect(config.tasks[1].maxWait == .seconds(1800))
+        #expect(config.tasks[1].rateLimit == RateLimit(runs: 2, per: .seconds(60)))
+        #expect(config.tasks[1].ratePolicy == .skip)
+        #expect(config.tasks[2].every?.mode == .afterFinish)
+    }
+
+    @Test func aTaskHasExactlyOneOfScheduleAtAndEvery() {
+        let found = Fixture.rendered(ValidationErrorTests.task("    every: 5m"))
+        #expect(found == [
+            "config.yaml:5:12: error: task \"t\" has both schedule and every; a task has exactly one of schedule, at "
+                + "and every (use after: or on_success: to chain another timing)",
+        ])
+    }
+
+    @Test(arguments: [
+        ("    at: 2026-12-01T10:00:00", "invalid instant \"2026-12-01T10:00:00\"; write RFC 3339 with an offset"),
+        ("    at: tomorrow", "invalid instant \"tomorrow\""),
+        ("    anchor: \"25:00\"", "invalid time of day \"25:00\""),
+        ("    priority: 10", "must be at most 9, found 10"),
+        ("    every_mode: sometimes", "\"every_mode\""),
+        ("    rate_limit: {runs: 0}", "\"runs\""),
+        ("    rate_policy: drop", "\"rate_policy\""),
+    ])
+    func badTimingValuesSayWhatToWrite(line: String, fragment: String) throws {
+        let yaml = "tasks:\n  - name: t\n    plugin: p\n    startup: true\n\(line)\n"
+        let diagnostic = try #require(Fixture.single(yaml))
+        #expect(diagnostic.location.line == 5)
+        #expect(diagnostic.message.contains(fragment), "\(diagnostic.message)")
+    }
+
+    @Test func anAnchorNeedsEveryAndCannotBeUsedAfterFinish() {
+        let without = Fixture.rendered("tasks:\n  - name: t\n    plugin: p\n    startup: true\n    anchor: \"00:05\"\n")
+        #expect(without == [
+            "config.yaml:5:13: error: \"anchor\" in task \"t\" only applies to every: schedules; add e.g. every: 15m",
+        ])
+        let both = Fixture.rendered(
+            "tasks:\n  - name: t\n    plugin: p\n    every: 1h\n    anchor: \"00:05\"\n    every_mode: after_finish\n")
+        #expect(both.count == 1)
+        #expect(both.first?.contains("cannot be used with every_mode: after_finish") == true)
+    }
+
+    @Test func rfc3339NeedsAnOffsetAndAValidDate() {
+        #expect(RFC3339.parse("2026-11-23T14:05:10Z") == 1_795_442_710)
+        #expect(RFC3339.parse("2026-11-23T15:05:10.250+01:00") == 1_795_442_710)
+        #expect(RFC3339.parse("2026-11-23T14:05:10") == nil)
+        #expect(RFC3339.parse("2026-02-29T00:00:00Z") == nil)
+        #expect(RFC3339.parse("2028-02-29T00:00:00Z") != nil)
     }
 }

@@ -56,10 +56,33 @@ struct ConfigAssembler {
             }
             let cron = task.schedule.flatMap { parseSchedule($0, task: task, diagnostics: &diagnostics) }
             guard let name = task.name, let plugin = task.plugin else { continue }
-            if task.schedule == nil, task.after.isEmpty, !task.startup {
+            let kinds = [
+                task.schedule.map { ("schedule", $0.mark) }, task.at.first.map { ("at", $0.mark) },
+                task.every.map { ("every", $0.mark) },
+            ].compactMap { $0 }
+            if kinds.count > 1 {
                 diagnostics.error(
-                    "\(task.label) has nothing that starts it; add a schedule (e.g. schedule: \"0 3 * * *\"), "
-                        + "run it after other tasks (after: [other-task]) or at start-up (startup: true)",
+                    "\(task.label) has both \(kinds[0].0) and \(kinds[1].0); a task has exactly one of schedule, at "
+                        + "and every (use after: or on_success: to chain another timing)", at: kinds[1].1)
+                continue
+            }
+            if task.every == nil {
+                for (key, mark) in [("anchor", task.anchor?.mark), ("every_mode", task.everyMode?.mark)] {
+                    guard let mark else { continue }
+                    diagnostics.error(
+                        "\"\(key)\" in \(task.label) only applies to every: schedules; add e.g. every: 15m", at: mark)
+                }
+            }
+            if task.anchor != nil, task.everyMode?.value == .afterFinish, let anchor = task.anchor {
+                diagnostics.error(
+                    "\"anchor\" in \(task.label) cannot be used with every_mode: after_finish (runs follow the previous "
+                        + "run's end, not the clock); remove one of them", at: anchor.mark)
+            }
+            if kinds.isEmpty, task.after.isEmpty, !task.startup {
+                diagnostics.error(
+                    "\(task.label) has nothing that starts it; add a schedule (e.g. schedule: \"0 3 * * *\", every: 15m "
+                        + "or at: 2026-12-01T10:00:00Z), run it after other tasks (after: [other-task]) or at start-up "
+                        + "(startup: true)",
                     at: task.mark)
                 continue
             }
@@ -109,6 +132,19 @@ struct ConfigAssembler {
             spec.limits = task.limits?.value.limits ?? ResourceLimits()
             spec.environment = task.environment?.value ?? [:]
             spec.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
+            spec.at = task.at.map(\.value).sorted()
+            spec.every = task.every.map {
+                IntervalSchedule(every: $0.value, anchor: task.anchor?.value, mode: task.everyMode?.value ?? .fixedRate)
+            }
+            spec.priority = task.priority
+            spec.maxWait = task.maxWait
+            spec.rateLimit = task.rateLimit?.limit
+            spec.ratePolicy = task.ratePolicy
+            if let cron, cron.neverFires, let node = task.schedule {
+                diagnostics.warning(
+                    "schedule \"\(cron.source)\" of \(task.label) never fires: no date matches it (e.g. February 31); "
+                        + "check the day-of-month and month fields", at: node.mark)
+            }
             tasks.append(spec)
         }
         TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)
@@ -119,7 +155,11 @@ struct ConfigAssembler {
             stateDatabase: PathResolver.absolute(draft.state.database, base: baseDirectory),
             maxRunning: draft.limits.maxRunning, shutdownGracePeriod: draft.shutdown.gracePeriod,
             api: api, log: draft.log, groups: Dictionary(
-                draft.groups.map { ($0.name.value, $0.maxRunning ?? 1) }, uniquingKeysWith: { first, _ in first }),
+                draft.groups.compactMap { group in group.maxRunning.map { (group.name.value, $0) } },
+                uniquingKeysWith: { first, _ in first }),
+            groupRateLimits: Dictionary(
+                draft.groups.compactMap { group in group.rateLimit?.limit.map { (group.name.value, $0) } },
+                uniquingKeysWith: { first, _ in first }),
             tasks: tasks, warnings: diagnostics.sorted)
         config.isolation = draft.isolation
         config.pluginIsolation = pluginIsolation

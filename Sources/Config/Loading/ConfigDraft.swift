@@ -51,11 +51,16 @@ struct ConfigDraft {
     struct GroupDraft {
         /// The group's name (the key).
         var name: Located<String>
-        /// `max_running`.
+        /// `max_running` (nil: only the global limit applies).
         var maxRunning: Int?
+        /// `rate_limit`.
+        var rateLimit: TaskDraft.RateLimitDraft?
 
         static var schema: MappingSchema<GroupDraft> {
-            MappingSchema([.required("max_running", \.maxRunning, .integer(minimum: 1), example: "max_running: 1")])
+            MappingSchema([
+                .optional("max_running", \.maxRunning, .integer(minimum: 1)),
+                .optional("rate_limit", \.rateLimit, .section(TaskDraft.RateLimitDraft(), TaskDraft.RateLimitDraft.schema)),
+            ])
         }
     }
 

@@ -54,6 +54,38 @@ struct TaskDraft {
     var windows: [TimeWindow] = []
     /// `window_policy:`.
     var windowPolicy: WindowPolicy = .skip
+    /// `at:` instants (seconds since the epoch), with where each is written.
+    var at: [Located<Int64>] = []
+    /// `every:`.
+    var every: Located<Duration>?
+    /// `anchor:` as a second of the day.
+    var anchor: Located<Int>?
+    /// `every_mode:`.
+    var everyMode: Located<IntervalSchedule.Mode>?
+    /// `priority:`.
+    var priority = 5
+    /// `max_wait:`.
+    var maxWait: Duration?
+    /// `rate_limit:`.
+    var rateLimit: RateLimitDraft?
+    /// `rate_policy:`.
+    var ratePolicy: RatePolicy = .queue
+
+    /// `rate_limit:` as decoded.
+    struct RateLimitDraft {
+        var runs: Int?
+        var per: Duration = .seconds(60)
+
+        static var schema: MappingSchema<RateLimitDraft> {
+            MappingSchema([
+                .required("runs", \.runs, .integer(minimum: 1), example: "runs: 10"),
+                .field("per", \.per, .duration(allowZero: false)),
+            ])
+        }
+
+        var limit: RateLimit? { runs.map { RateLimit(runs: $0, per: per) } }
+    }
+
     /// `isolation:`, nil for the plugin's or the global default.
     var isolation: Located<IsolationMode>?
     /// `limits:`.
@@ -129,6 +161,14 @@ struct TaskDraft {
             .field("on_success", \.onSuccess, .taskNames),
             .field("window", \.windows, .windows),
             .field("window_policy", \.windowPolicy, .oneOf()),
+            .field("at", \.at, .instants),
+            .optional("every", \.every, ValueDecoder<Duration>.duration(allowZero: false).located),
+            .optional("anchor", \.anchor, ValueDecoder<Int>.timeOfDay.located),
+            .optional("every_mode", \.everyMode, ValueDecoder<IntervalSchedule.Mode>.oneOf().located),
+            .field("priority", \.priority, .integer(in: 0...9)),
+            .optional("max_wait", \.maxWait, .duration(allowZero: false)),
+            .optional("rate_limit", \.rateLimit, .section(RateLimitDraft(), RateLimitDraft.schema)),
+            .field("rate_policy", \.ratePolicy, .oneOf()),
             .optional("isolation", \.isolation, ValueDecoder<IsolationMode>.oneOf().located),
             .optional("limits", \.limits, ValueDecoder.section(LimitsDraft(), LimitsDraft.schema).located),
             .optional("env", \.environment, ValueDecoder.environment.located),
@@ -237,6 +277,46 @@ extension ValueDecoder where Value == String {
                 diagnostics.error("\(failure.message) (\(context.subject))", at: node.mark)
                 return nil
             }
+        }
+    }
+}
+
+extension ValueDecoder where Value == [Located<Int64>] {
+    /// An RFC 3339 instant with an offset (`2026-12-01T10:00:00+01:00`), or a list of them.
+    static var instants: ValueDecoder<[Located<Int64>]> {
+        .oneOrMany(ValueDecoder<String>.nonEmptyString.parsed(
+            "an RFC 3339 instant such as 2026-12-01T10:00:00+01:00"
+        ) { text in
+            guard let seconds = RFC3339.parse(text) else {
+                return .failure(ParseFailure(message:
+                    "invalid instant \"\(text)\"; write RFC 3339 with an offset, e.g. 2026-12-01T10:00:00+01:00 "
+                        + "or 2026-12-01T09:00:00Z"))
+            }
+            return .success(seconds)
+        }.located)
+    }
+}
+
+extension ValueDecoder where Value == Int {
+    /// A time of day `HH:MM` or `HH:MM:SS`, as a second of the day.
+    static var timeOfDay: ValueDecoder<Int> {
+        ValueDecoder<String>.nonEmptyString.parsed("a time of day such as \"00:05\"") { text in
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard (2...3).contains(parts.count), parts.allSatisfy({ $0 != nil }),
+                  let hour = parts[0], let minute = parts[1], (0..<24).contains(hour), (0..<60).contains(minute),
+                  (parts.count == 2 || (0..<60).contains(parts[2]!))
+            else {
+                return .failure(ParseFailure(message: "invalid time of day \"\(text)\"; write HH:MM, e.g. \"00:05\""))
+            }
+            return .success(hour * 3600 + minute * 60 + (parts.count == 3 ? parts[2]! : 0))
+        }
+    }
+
+    /// An integer within `range`.
+    static func integer(in range: ClosedRange<Int>) -> ValueDecoder<Int> {
+        integer(minimum: range.lowerBound).validated { value, context in
+            value <= range.upperBound ? nil
+                : "\(context.subject) must be at most \(range.upperBound), found \(value)"
         }
     }
 }

@@ -18,6 +18,8 @@ public struct HousekeeperConfig: Sendable, Hashable {
     public var log: LogSettings
     /// Named concurrency groups and their limits (`groups: {NAME: {max_running: N}}`).
     public var groups: [String: Int] = [:]
+    /// Rate limits of named groups (`groups: {NAME: {rate_limit: {runs: N, per: 1m}}}`).
+    public var groupRateLimits: [String: RateLimit] = [:]
     /// The default isolation mode of tasks (`isolation:`, default `in-process`).
     public var isolation: IsolationMode = .inProcess
     /// Isolation modes by plugin name (`plugins.isolation`), overriding `isolation` for that plugin's tasks.
@@ -39,6 +41,7 @@ public struct HousekeeperConfig: Sendable, Hashable {
         api: APISettings = APISettings(),
         log: LogSettings = LogSettings(),
         groups: [String: Int] = [:],
+        groupRateLimits: [String: RateLimit] = [:],
         tasks: [TaskSpec] = [],
         warnings: [ConfigDiagnostic] = []
     ) {
@@ -52,6 +55,7 @@ public struct HousekeeperConfig: Sendable, Hashable {
         self.api = api
         self.log = log
         self.groups = groups
+        self.groupRateLimits = groupRateLimits
         self.tasks = tasks
         self.warnings = warnings
     }

@@ -46,6 +46,18 @@ public struct TaskSpec: Sendable, Hashable {
     public var onFailure: [String] = []
     /// Tasks to run when a run of this one succeeds (`on_success:`).
     public var onSuccess: [String] = []
+    /// One-time instants, seconds since the epoch (`at:`); empty for none.
+    public var at: [Int64] = []
+    /// An interval schedule (`every:`, `anchor:`, `every_mode:`), if any.
+    public var every: IntervalSchedule?
+    /// 0-9, higher first when runs wait for a slot (`priority`, default 5).
+    public var priority: Int = 5
+    /// A run waiting longer than this starts before higher priorities (`max_wait`; nil: the task's interval).
+    public var maxWait: Duration?
+    /// At most so many starts per window (`rate_limit`), if any.
+    public var rateLimit: RateLimit?
+    /// What happens to a run over the rate limit (`rate_policy`, default `queue`).
+    public var ratePolicy: RatePolicy = .queue
     /// Weekly windows in which runs may start (`window:`); empty means always.
     public var windows: [TimeWindow] = []
     /// What happens to a slot outside the windows (`window_policy`, default `skip`).

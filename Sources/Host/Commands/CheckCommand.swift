@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
         let loader = GenerationLoader(
             configPath: options.config, environment: options.environment,
             allowInsecurePlugins: options.allowInsecurePlugins, pool: BlockingThreadPool(name: "hk-check"),
-            logger: Logger(label: "housekeeper.check"))
+            logger: Self.quietLogger)
         let generation: Generation
         do {
             generation = try await loader.load(previous: nil)
@@ -45,10 +45,11 @@ struct CheckCommand: AsyncParsableCommand {
     /// When a task runs: its schedule and next fire time, and the other ways it starts.
     static func describe(_ task: ScheduledTask, now: Int64) -> String {
         var parts: [String] = []
-        if let schedule = task.schedule, let text = task.spec.schedule {
-            let next = schedule.next(after: now).map { CronFormat.rfc3339($0, in: schedule.zone) }
-                ?? (schedule.expression.isReboot ? "at start-up" : "never")
-            parts.append("\"\(text)\" in \(task.spec.timezone), next \(next)")
+        let definition = task.definition
+        if let timing = definition.timingDescription {
+            let next = definition.nextSlot(after: now * 1_000_000).map { CronFormat.rfc3339($0 / 1_000_000, in: task.zone) }
+                ?? (task.spec.cron?.isReboot == true ? "at start-up" : task.spec.at.isEmpty ? "never" : "none (completed)")
+            parts.append("\(timing) in \(task.spec.timezone), next \(next)")
         }
         if task.spec.startup { parts.append("at start-up") }
         if !task.spec.after.isEmpty {
@@ -56,6 +57,13 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if !task.spec.enabled { parts.append("(disabled)") }
         return parts.isEmpty ? "only when triggered" : parts.joined(separator: "; ")
+    }
+
+    /// Only warnings and errors: `check` prints its own summary.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "housekeeper.check")
+        logger.logLevel = .warning
+        return logger
     }
 
     private func report(_ diagnostics: [ConfigDiagnostic]) {

@@ -33,7 +33,7 @@ struct NextCommand: ParsableCommand {
         do {
             parsed = try CronExpression.parse(expression, seed: seed)
         } catch {
-            Console.error("housekeeper: invalid cron expression: \(error.message)")
+            Console.error("housekeeper: invalid cron expression: " + error.render(expression: expression))
             throw ExitCode(1)
         }
         let zone: TimeZoneRules
@@ -45,11 +45,11 @@ struct NextCommand: ParsableCommand {
         }
         var instant = Int64(Date().timeIntervalSince1970)
         if let from {
-            guard let date = ISO8601DateFormatter().date(from: from) else {
+            guard let parsedFrom = CronFormat.parseRFC3339(from) else {
                 Console.error("housekeeper: --from: \"\(from)\" is not an RFC 3339 instant (e.g. 2026-03-29T01:00:00Z)")
                 throw ExitCode(1)
             }
-            instant = Int64(date.timeIntervalSince1970.rounded(.down))
+            instant = parsedFrom
         }
         let schedule = CronSchedule(expression: parsed, zone: zone)
         for _ in 0..<n {

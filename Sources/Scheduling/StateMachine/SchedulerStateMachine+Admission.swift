@@ -58,35 +58,31 @@ extension SchedulerStateMachine {
         if state.paused, run.trigger != .manual {
             return [.skip(run, reason: "paused: resume the task to run it")]
         }
-        if !definition.windowIsOpen(at: now) {
-            let windows = definition.windows.map(\.text).joined(separator: ", ")
-            if definition.windowPolicy == .wait, let opening = definition.nextWindowOpening(after: now) {
-                tasks[run.task]!.waiting += 1
-                delayed.insert(DelayedEntry(at: opening, run: run, kind: .admit))
-                return [.queue(run, reason: "waiting for the window \(windows)")]
-            }
-            return [.skip(run, reason: "outside the window \(windows) (window_policy: skip)")]
+        if definition.ratePolicy == .skip, let reason = rateLimitReason(run.task, now: now) {
+            return [.skip(run, reason: "\(reason) (rate_policy: skip)")]
         }
         let running = state.running.count
         let active = running + state.waiting
         if sequential {
-            return admit(run, needsTaskIdle: active > 0, now: now)
+            return admitInWindow(run, needsTaskIdle: active > 0, now: now)
         }
         switch definition.overlap {
         case .skip:
             if active > 0 { return [.skip(run, reason: "overlap: the previous run is still active (overlap: skip)")] }
-            return admit(run, needsTaskIdle: false, now: now)
+            return admitInWindow(run, needsTaskIdle: false, now: now)
         case .queue:
             if state.waiting > 0 {
                 return [.skip(run, reason: "overlap: a run is already waiting (overlap: queue keeps one)")]
             }
-            return admit(run, needsTaskIdle: running > 0, now: now)
+            return admitInWindow(run, needsTaskIdle: running > 0, now: now)
         case .allow:
             if active >= definition.maxInstances {
                 return [.skip(run, reason: "overlap: \(active) runs already active (max_instances: \(definition.maxInstances))")]
             }
-            return admit(run, needsTaskIdle: false, now: now)
+            return admitInWindow(run, needsTaskIdle: false, now: now)
         case .replace:
+            // Outside the window, the running run is left alone: the new one is skipped or waits.
+            if !definition.windowIsOpen(at: now) { return admitInWindow(run, needsTaskIdle: true, now: now) }
             var actions: [Action] = []
             for serial in state.running where runningRuns[serial]?.stopRequested == nil {
                 runningRuns[serial]!.stopRequested = .replaced
@@ -94,38 +90,104 @@ extension SchedulerStateMachine {
                 actions.append(.stop(runningRuns[serial]!.run, reason: .replaced))
             }
             actions += dropWaiting(reason: "replaced by a newer run (overlap: replace)") { $0.task == run.task }
-            return actions + admit(run, needsTaskIdle: running > 0, now: now)
+            return actions + admitInWindow(run, needsTaskIdle: running > 0, now: now)
         }
+    }
+
+    /// After the overlap rules: a run outside its task's windows is skipped, or waits for the next opening
+    /// (`window_policy: wait`); inside, it is admitted.
+    mutating func admitInWindow(_ run: PendingRun, needsTaskIdle: Bool, now: Micros) -> [Action] {
+        guard let definition = tasks[run.task]?.definition, !definition.windowIsOpen(at: now) else {
+            return admit(run, needsTaskIdle: needsTaskIdle, now: now)
+        }
+        let windows = definition.windows.map(\.text).joined(separator: ", ")
+        if definition.windowPolicy == .wait, let opening = definition.nextWindowOpening(after: now) {
+            tasks[run.task]!.waiting += 1
+            delayed.insert(DelayedEntry(at: opening, run: run, kind: .admit))
+            return [.queue(run, reason: "waiting for the window \(windows)")]
+        }
+        return [.skip(run, reason: "outside the window \(windows) (window_policy: skip)")]
     }
 
     /// Starts the run if the global limit, its group's limit and (if asked) its task allow; otherwise it waits.
     mutating func admit(_ run: PendingRun, needsTaskIdle: Bool, now: Micros, alreadyQueued: Bool = false) -> [Action] {
-        if canStart(run.task, needsTaskIdle: needsTaskIdle) {
+        // Runs already in line go first: a newcomer only starts at once when nobody of its priority or higher
+        // is waiting for the same slot.
+        let ahead = waiting.contains { entry in
+            (tasks[entry.run.task]?.definition.priority ?? 5) >= (tasks[run.task]?.definition.priority ?? 5)
+                && canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now)
+        }
+        if !ahead, canStart(run.task, needsTaskIdle: needsTaskIdle, now: now) {
             start(run, now: now)
             return [alreadyQueued ? .startQueued(run) : .start(run)]
         }
-        waiting.append(Waiting(run: run, needsTaskIdle: needsTaskIdle))
+        waiting.append(Waiting(run: run, needsTaskIdle: needsTaskIdle, since: now))
         tasks[run.task]?.waiting += 1
-        return alreadyQueued ? [] : [.queue(run, reason: waitReason(run.task, needsTaskIdle: needsTaskIdle))]
+        let reason = waitReason(run.task, needsTaskIdle: needsTaskIdle, now: now)
+        return (alreadyQueued ? [] : [.queue(run, reason: reason)]) + startWaiting(now: now)
     }
 
-    /// Starts every waiting run that may start now, first come first served; a run held back by its group or
-    /// task does not hold back the runs behind it.
+    /// Starts every waiting run that may start now. Order: runs that waited longer than their task's `max_wait`
+    /// first (oldest first: nothing starves), then higher `priority`, then first come first served. A run held
+    /// back by its group, task or rate limit does not hold back the runs behind it.
     mutating func startWaiting(now: Micros) -> [Action] {
         var actions: [Action] = []
-        var index = 0
-        while index < waiting.count, runningRuns.count < maxRunning {
-            let entry = waiting[index]
-            if canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle) {
-                waiting.remove(at: index)
-                tasks[entry.run.task]?.waiting -= 1
-                start(entry.run, now: now)
-                actions.append(.startQueued(entry.run))
-            } else {
-                index += 1
+        while runningRuns.count < maxRunning {
+            var best: (index: Int, key: (Int, Micros, Int))?
+            for (index, entry) in waiting.enumerated()
+            where canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now) {
+                let definition = tasks[entry.run.task]?.definition
+                let overdue = now - entry.since > (definition?.maxWait ?? .max)
+                let key = overdue ? (0, entry.since, index) : (1, Micros(-(definition?.priority ?? 5)), index)
+                if best == nil || key < best!.key { best = (index, key) }
             }
+            guard let chosen = best else { break }
+            let entry = waiting.remove(at: chosen.index)
+            tasks[entry.run.task]?.waiting -= 1
+            start(entry.run, now: now)
+            actions.append(.startQueued(entry.run))
         }
         return actions
+    }
+
+    /// Why a run of `task` cannot start now because of a rate limit (its own or its group's), or nil.
+    func rateLimitReason(_ task: String, now: Micros) -> String? {
+        guard let definition = tasks[task]?.definition else { return nil }
+        if let limit = definition.rateLimit, Self.count(taskStarts[task], within: limit.per, now: now) >= limit.runs {
+            return "rate limit: \(limit.runs) runs per \(TaskDefinition.durationText(limit.per)) reached"
+        }
+        if let group = definition.group, let limit = groupRateLimits[group],
+           Self.count(groupStarts[group], within: limit.per, now: now) >= limit.runs
+        {
+            return "rate limit of group \(group): \(limit.runs) runs per \(TaskDefinition.durationText(limit.per)) reached"
+        }
+        return nil
+    }
+
+    static func count(_ starts: [Micros]?, within window: Micros, now: Micros) -> Int {
+        guard let starts else { return 0 }
+        var count = 0
+        for start in starts.reversed() {
+            guard start > now - window else { break }
+            count += 1
+        }
+        return count
+    }
+
+    /// The earliest instant at which a waiting run held back by a full rate-limit window may start.
+    var rateRelease: Micros? {
+        var earliest: Micros?
+        func release(_ starts: [Micros]?, _ limit: TaskDefinition.Limit) {
+            guard let starts, starts.count >= limit.runs else { return }
+            let at = starts[starts.count - limit.runs] + limit.per
+            earliest = min(earliest ?? at, at)
+        }
+        for entry in waiting {
+            guard let definition = tasks[entry.run.task]?.definition else { continue }
+            if let limit = definition.rateLimit { release(taskStarts[entry.run.task], limit) }
+            if let group = definition.group, let limit = groupRateLimits[group] { release(groupStarts[group], limit) }
+        }
+        return earliest
     }
 
     /// Removes waiting runs (in line or waiting for a window) that match, as `dropQueued` actions.
@@ -171,8 +233,9 @@ extension SchedulerStateMachine {
         return actions
     }
 
-    private func canStart(_ task: String, needsTaskIdle: Bool) -> Bool {
+    private func canStart(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
         guard runningRuns.count < maxRunning else { return false }
+        if rateLimitReason(task, now: now) != nil { return false }
         if needsTaskIdle, tasks[task]?.running.isEmpty == false { return false }
         if let group = tasks[task]?.definition.group, let limit = groupLimits[group],
            groupRunning[group, default: 0] >= limit
@@ -187,10 +250,24 @@ extension SchedulerStateMachine {
         let group = definition?.group
         if let group { groupRunning[group, default: 0] += 1 }
         tasks[run.task]?.running.insert(run.serial)
+        if let limit = definition?.rateLimit {
+            taskStarts[run.task, default: []].append(now)
+            Self.trim(&taskStarts[run.task]!, keep: limit.runs)
+        }
+        if let group, let limit = groupRateLimits[group] {
+            groupStarts[group, default: []].append(now)
+            Self.trim(&groupStarts[group]!, keep: limit.runs)
+        }
         runningRuns[run.serial] = Running(run: run, group: group, deadline: definition?.timeout.map { now + $0 })
     }
 
-    private func waitReason(_ task: String, needsTaskIdle: Bool) -> String {
+    /// Only the last `keep` starts matter for a limit of `keep` runs per window.
+    private static func trim(_ starts: inout [Micros], keep: Int) {
+        if starts.count > keep * 2 { starts.removeFirst(starts.count - keep) }
+    }
+
+    private func waitReason(_ task: String, needsTaskIdle: Bool, now: Micros) -> String {
+        if let reason = rateLimitReason(task, now: now) { return "waiting: \(reason) (rate_policy: queue)" }
         if needsTaskIdle, tasks[task]?.running.isEmpty == false {
             return "waiting for the task's active run to end"
         }

@@ -35,6 +35,8 @@ public struct SchedulerStateMachine: Sendable {
     struct Waiting {
         var run: PendingRun
         var needsTaskIdle: Bool
+        /// When it started waiting (for `max_wait`).
+        var since: Micros
     }
 
     struct TimerEntry: Comparable {
@@ -60,6 +62,10 @@ public struct SchedulerStateMachine: Sendable {
     var runningRuns: [UInt64: Running] = [:]
     var groupRunning: [String: Int] = [:]
     var groupLimits: [String: Int] = [:]
+    var groupRateLimits: [String: TaskDefinition.Limit] = [:]
+    /// Start instants inside the current rate-limit window, per task and per group.
+    var taskStarts: [String: [Micros]] = [:]
+    var groupStarts: [String: [Micros]] = [:]
     var nextSerial: UInt64 = 1
     /// The global limit on runs calling their plugin at once.
     public private(set) var maxRunning: Int
@@ -89,7 +95,7 @@ public struct SchedulerStateMachine: Sendable {
     public var nextWakeup: Micros? {
         mutating get {
             while let top = timers.min, tasks[top.task]?.version != top.version { timers.removeMin() }
-            var earliest = [timers.min?.at, delayed.min?.at].compactMap { $0 }.min()
+            var earliest = [timers.min?.at, delayed.min?.at, rateRelease].compactMap { $0 }.min()
             for running in runningRuns.values {
                 let due = running.stopRequested == nil ? running.deadline : (running.stuckReported ? nil : running.stuckAt)
                 if let due { earliest = min(earliest ?? due, due) }
@@ -107,12 +113,14 @@ public struct SchedulerStateMachine: Sendable {
     /// At start-up (`startup: true`), start-up tasks are scheduled after their delay, and slots missed since each
     /// task's last recorded slot (`lastSlots`) are handled by its catch-up policy.
     public mutating func install(
-        _ definitions: [TaskDefinition], maxRunning: Int, groups: [String: Int] = [:], now: Micros,
+        _ definitions: [TaskDefinition], maxRunning: Int, groups: [String: Int] = [:],
+        groupRateLimits: [String: TaskDefinition.Limit] = [:], now: Micros,
         startup: Bool = false, lastSlots: [String: Micros] = [:]
     ) -> [Action] {
         precondition(maxRunning >= 1)
         self.maxRunning = maxRunning
         groupLimits = groups
+        self.groupRateLimits = groupRateLimits
         var actions: [Action] = []
         var next: [String: TaskState] = [:]
         for definition in definitions {
@@ -122,7 +130,8 @@ public struct SchedulerStateMachine: Sendable {
             state.definition = definition
             if !unchanged {
                 state.version += 1
-                state.nextFire = definition.fireInstant(after: now)
+                state.nextFire = definition.every?.afterFinish == true
+                    ? now + definition.every!.every : definition.fireInstant(after: now)
                 if let at = state.nextFire {
                     timers.insert(TimerEntry(at: at, task: definition.name, version: state.version))
                 }
@@ -140,7 +149,7 @@ public struct SchedulerStateMachine: Sendable {
                 delayed.insert(DelayedEntry(at: now + definition.startupDelay, run: run, kind: .decide))
             }
             for definition in definitions {
-                guard let last = lastSlots[definition.name], definition.schedule != nil else { continue }
+                guard let last = lastSlots[definition.name], definition.hasClockSlots else { continue }
                 let (slots, total) = slots(of: definition, after: last, through: now)
                 if !slots.isEmpty { actions += handleDue(definition.name, slots: slots, total: total, now: now) }
             }
@@ -163,6 +172,7 @@ public struct SchedulerStateMachine: Sendable {
             }
             tasks[top.task] = state
             actions += handleDue(top.task, slots: due, total: total + 1, now: now)
+            rearmAfterFinish(top.task, now: now)
         }
         while let top = delayed.min, top.at <= now {
             delayed.removeMin()
@@ -216,8 +226,21 @@ public struct SchedulerStateMachine: Sendable {
         } else {
             actions += triggerDependents(of: run, end: end, now: now)
         }
+        rearmAfterFinish(run.task, now: now)
         actions += startWaiting(now: now)
         return actions
+    }
+
+    /// `every_mode: after_finish`: once the task has nothing running or waiting, its next slot is one interval
+    /// from now (after a run ends, or after a slot was skipped).
+    mutating func rearmAfterFinish(_ task: String, now: Micros) {
+        guard var state = tasks[task], let every = state.definition.every, every.afterFinish,
+              state.running.isEmpty, state.waiting == 0
+        else { return }
+        state.version += 1
+        state.nextFire = now + every.every
+        timers.insert(TimerEntry(at: now + every.every, task: task, version: state.version))
+        tasks[task] = state
     }
 
     /// Drops every waiting and delayed run (graceful shutdown): none of them starts.

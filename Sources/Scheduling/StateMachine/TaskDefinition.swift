@@ -39,6 +39,45 @@ public struct TaskDefinition: Sendable {
     /// Run once at daemon start, after `startupDelay`.
     public var startup: Bool
     public var startupDelay: Micros
+    /// One-time instants (`at:`), sorted.
+    public var at: [Micros] = []
+    /// An interval schedule (`every:`), if any.
+    public var every: Interval?
+    /// 0-9; higher starts first when runs wait for a slot.
+    public var priority = 5
+    /// A run waiting longer than this starts first whatever the priorities.
+    public var maxWait: Micros = 3_600_000_000
+    /// At most `runs` starts per `per` microseconds.
+    public var rateLimit: Limit?
+    public var ratePolicy: RatePolicy = .queue
+
+    /// An `every:` schedule in microseconds.
+    public struct Interval: Sendable, Hashable {
+        public var every: Micros
+        /// Microsecond of the local day the slots align to (wall time), if any.
+        public var anchor: Micros?
+        /// Count from the end of the previous run instead of the clock.
+        public var afterFinish: Bool
+
+        public init(every: Micros, anchor: Micros? = nil, afterFinish: Bool = false) {
+            self.every = every
+            self.anchor = anchor
+            self.afterFinish = afterFinish
+        }
+    }
+
+    /// A rate limit in microseconds.
+    public struct Limit: Sendable, Hashable {
+        public var runs: Int
+        public var per: Micros
+
+        public init(runs: Int, per: Micros) {
+            self.runs = runs
+            self.per = per
+        }
+
+        init(_ limit: RateLimit) { self.init(runs: limit.runs, per: limit.per.micros) }
+    }
 
     /// Creates a definition with every policy at its default.
     public init(name: String, schedule: CronSchedule?, zone: TimeZoneRules = .utc, overlap: OverlapPolicy = .skip) {
@@ -83,18 +122,128 @@ public struct TaskDefinition: Sendable {
         onSuccess = spec.onSuccess
         startup = spec.enabled && (spec.startup || spec.cron?.isReboot == true)
         startupDelay = spec.startupDelay.micros
+        if spec.enabled {
+            at = spec.at.map { $0 * 1_000_000 }
+            every = spec.every.map {
+                Interval(every: $0.every.micros, anchor: $0.anchor.map { Micros($0) * 1_000_000 },
+                         afterFinish: $0.mode == .afterFinish)
+            }
+        }
+        priority = spec.priority
+        rateLimit = spec.rateLimit.map(Limit.init)
+        ratePolicy = spec.ratePolicy
+        maxWait = spec.maxWait?.micros ?? typicalInterval ?? 3_600_000_000
+    }
+
+    /// The distance between two consecutive slots from a fixed reference (for the default `max_wait`).
+    var typicalInterval: Micros? {
+        if let every { return every.every }
+        let reference: Micros = 1_767_225_600_000_000
+        guard let first = fireInstant(after: reference), let second = fireInstant(after: first) else { return nil }
+        return second - first
+    }
+
+    /// Whether the task has slots of its own (cron, `at`, or a fixed-rate `every`), as opposed to runs that only
+    /// come from start-up, other tasks, operators, or the end of its previous run.
+    var hasClockSlots: Bool {
+        schedule != nil || !at.isEmpty || (every.map { !$0.afterFinish } ?? false)
     }
 
     /// Two definitions with the same key fire at the same instants.
     var scheduleKey: String? {
-        schedule.map { "\($0.expression.source)|\($0.zone.identifier)|\($0.dstGap.rawValue)|\(jitterOffset)" }
+        if let schedule {
+            return "cron|\(schedule.expression.source)|\(schedule.zone.identifier)|\(schedule.dstGap.rawValue)|\(jitterOffset)"
+        }
+        if !at.isEmpty { return "at|\(at.map(String.init).joined(separator: ","))|\(jitterOffset)" }
+        if let every {
+            return "every|\(every.every)|\(every.anchor.map(String.init) ?? "-")|\(every.afterFinish)|\(zone.identifier)|\(jitterOffset)"
+        }
+        return nil
+    }
+
+    /// The task's next slot strictly after `instant` (µs), jitter included; nil when it has no clock slots left
+    /// (an `at:` task past its last instant is completed).
+    public func nextSlot(after instant: Micros) -> Micros? { fireInstant(after: instant) }
+
+    /// How the task is timed, for `list`, `check` and the API: `"0 3 * * *"`, `every 15m from 00:05`, `at ...`.
+    public var timingDescription: String? {
+        if let schedule { return "\"\(schedule.expression.source)\"" }
+        if !at.isEmpty {
+            return "at " + at.map { CronFormat.rfc3339($0.floorSeconds, in: zone) }.joined(separator: ", ")
+        }
+        if let every {
+            var text = "every \(Self.durationText(every.every))"
+            if let anchor = every.anchor {
+                let seconds = anchor / 1_000_000
+                func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+                text += " from \(pad(seconds / 3600)):\(pad(seconds % 3600 / 60))"
+            }
+            if every.afterFinish { text += " after each run finishes" }
+            return text
+        }
+        return nil
+    }
+
+    /// `1h30m`, `15m`, `10s`, `250ms`: a duration as the configuration writes it.
+    public static func durationText(_ micros: Micros) -> String {
+        if micros % 1_000_000 != 0 { return "\(micros / 1000)ms" }
+        var seconds = micros / 1_000_000
+        var text = ""
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size {
+            text += "\(seconds / size)\(unit)"
+            seconds %= size
+        }
+        return text.isEmpty ? "0s" : text
     }
 
     /// The first fire instant strictly after `instant`, jitter included.
     func fireInstant(after instant: Micros) -> Micros? {
-        guard let schedule else { return nil }
         let shifted = instant - jitterOffset
-        return schedule.next(after: shifted.floorSeconds).map { $0 * 1_000_000 + jitterOffset }
+        if let schedule {
+            return schedule.next(after: shifted.floorSeconds).map { $0 * 1_000_000 + jitterOffset }
+        }
+        if !at.isEmpty {
+            return at.first { $0 > shifted }.map { $0 + jitterOffset }
+        }
+        guard let every, !every.afterFinish, every.every > 0 else { return nil }
+        guard let anchor = every.anchor else {
+            // Fixed rate in real time: multiples of the interval since the epoch (stable across restarts).
+            let quotient = shifted >= 0 ? shifted / every.every : -((-shifted - 1) / every.every) - 1
+            return (quotient + 1) * every.every + jitterOffset
+        }
+        return anchoredSlot(after: shifted, every: every.every, anchor: anchor).map { $0 + jitterOffset }
+    }
+
+    /// The first slot strictly after `instant` of a schedule aligned to `anchor` in wall time: each local day,
+    /// `anchor mod every`, then every `every` until the day ends. Wall times that do not exist (a DST gap) are
+    /// skipped; a repeated wall time (DST fall-back) fires at its first occurrence.
+    private func anchoredSlot(after instant: Micros, every: Micros, anchor: Micros) -> Micros? {
+        let day: Micros = 86_400_000_000
+        let start = anchor % every
+        let offset = Micros(zone.offset(at: instant.floorSeconds)) * 1_000_000
+        let local = instant + offset
+        var dayStart = (local >= 0 ? local / day : (local - day + 1) / day) * day - day
+        for _ in 0..<4 {
+            let from = max(0, (local - dayStart - start) / every - 1)
+            var wall = dayStart + start + from * every
+            while wall < dayStart + day {
+                if let utc = utcInstant(ofWall: wall), utc > instant { return utc }
+                wall += every
+            }
+            dayStart += day
+        }
+        return nil
+    }
+
+    /// The UTC instant of a local wall time, or nil when that wall time does not exist in the zone.
+    private func utcInstant(ofWall wall: Micros) -> Micros? {
+        let seconds = wall.floorSeconds
+        let early = seconds - Int64(zone.offset(at: seconds - 86_400 / 2))
+        let late = seconds - Int64(zone.offset(at: seconds + 86_400 / 2))
+        for guess in [min(early, late), max(early, late)] where guess + Int64(zone.offset(at: guess)) == seconds {
+            return guess * 1_000_000 + (wall - seconds * 1_000_000)
+        }
+        return nil
     }
 
     /// Whether a run may start at `instant` under the task's windows.
