@@ -21,6 +21,8 @@ struct ProbeSession {
         var frames: [FrameDecoder.Frame] = []
         var status: hk_exit_status?
         var timedOut = false
+        var messagesOpen = true
+        var outputOpen = true
         while status == nil {
             let now = Posix.monotonicNanoseconds()
             if now >= deadline, !timedOut {
@@ -28,12 +30,21 @@ struct ProbeSession {
                 timedOut = true
             }
             let wait = timedOut ? Int32(20) : Int32(min(20, (deadline - now) / 1_000_000 + 1))
-            let ready = Posix.poll([channels.messageRead, channels.outputRead, pidfd], timeoutMilliseconds: wait)
-            if ready[0], case .bytes(let bytes) = Posix.read(channels.messageRead) {
-                frames += decoder.append(bytes)
+            let ready = Posix.poll([messagesOpen ? channels.messageRead : -1, outputOpen ? channels.outputRead : -1,
+                                    pidfd], timeoutMilliseconds: wait)
+            if ready[0] {
+                switch Posix.read(channels.messageRead) {
+                case .bytes(let bytes): frames += decoder.append(bytes)
+                case .wouldBlock: break
+                case .endOfFile: messagesOpen = false
+                }
             }
-            if ready[1], case .bytes(let bytes) = Posix.read(channels.outputRead) {
-                _ = tail.appendStream(bytes, label: "output")
+            if ready[1] {
+                switch Posix.read(channels.outputRead) {
+                case .bytes(let bytes): _ = tail.appendStream(bytes, label: "output")
+                case .wouldBlock: break
+                case .endOfFile: outputOpen = false
+                }
             }
             if pidfd < 0 || ready[2] || timedOut {
                 var exit = hk_exit_status()
