@@ -81,6 +81,17 @@ int hk_wait(pid_t pid, int nohang, hk_exit_status *out) {
     return 1;
 }
 
+int hk_has_exited(pid_t pid) {
+    siginfo_t info;
+    int result;
+    memset(&info, 0, sizeof info);
+    do {
+        result = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+    } while (result < 0 && errno == EINTR);
+    if (result < 0) return -1;
+    return info.si_pid == pid ? 1 : 0;
+}
+
 int hk_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open
     return (int)syscall(SYS_pidfd_open, pid, 0);

@@ -44,6 +44,12 @@ typedef struct hk_exit_status {
  */
 int hk_wait(pid_t pid, int nohang, hk_exit_status *out);
 
+/**
+ * Whether the child `pid` has ended, without reaping it (waitid with WNOWAIT): 1 ended, 0 still running, -1 error.
+ * While it is unreaped its pid (and so its process group id) cannot be reused, so the group can still be signalled.
+ */
+int hk_has_exited(pid_t pid);
+
 /** pidfd_open(pid, 0): a descriptor that polls readable once the child ended; -1 where unsupported. */
 int hk_pidfd_open(pid_t pid);
 

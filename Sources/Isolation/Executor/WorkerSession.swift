@@ -57,17 +57,31 @@ struct WorkerSession {
                                     pidfd], timeoutMilliseconds: timeout)
             if ready[0] { messagesOpen = drainMessages() }
             if ready[1] { outputOpen = drainOutput() }
-            if pidfd < 0 || ready[2] {
-                var exit = hk_exit_status()
-                if hk_wait(pid, pidfd < 0 ? 1 : 0, &exit) == 1 { status = exit }
-            }
+            if pidfd < 0 || ready[2] { status = Self.reapIfEnded(pid) }
         }
-        // The worker is gone; take what it wrote last, then end whatever it left running in its group.
+        // The worker is gone; take what it wrote last.
         if messagesOpen { _ = drainMessages() }
         if outputOpen { _ = drainOutput() }
         if let line = tail.finishStream(label: "stdout") { logger.info("worker.stdout", metadata: ["line": "\(line)"]) }
-        Posix.signalGroup(pid, SIGKILL)
         return report(status!)
+    }
+
+    /// When `pid` has ended: kills what it left running in its process group (while the unreaped worker still
+    /// holds the group id, so no unrelated group can be hit), then reaps it. `nil` while it still runs.
+    static func reapIfEnded(_ pid: pid_t) -> hk_exit_status? {
+        let ended = hk_has_exited(pid)
+        guard ended != 0 else { return nil }
+        if ended == 1 { Posix.signalGroup(pid, SIGKILL) }
+        var exit = hk_exit_status()
+        switch hk_wait(pid, 1, &exit) {
+        case 1: return exit
+        case 0: return nil
+        default:
+            // Not our child any more (someone reaped it, or SIGCHLD is ignored): its status is lost.
+            exit.exited = 1
+            exit.code = -1
+            return exit
+        }
     }
 
     /// Sends SIGTERM once a stop was requested, and SIGKILL `timeout_grace` later.

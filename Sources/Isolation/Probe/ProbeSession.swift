@@ -46,15 +46,11 @@ struct ProbeSession {
                 case .endOfFile: outputOpen = false
                 }
             }
-            if pidfd < 0 || ready[2] || timedOut {
-                var exit = hk_exit_status()
-                if hk_wait(pid, pidfd < 0 || (timedOut && !ready[2]) ? 1 : 0, &exit) == 1 { status = exit }
-            }
+            if pidfd < 0 || ready[2] || timedOut { status = WorkerSession.reapIfEnded(pid) }
         }
         while case .bytes(let bytes) = Posix.read(channels.messageRead) { frames += decoder.append(bytes) }
         while case .bytes(let bytes) = Posix.read(channels.outputRead) { _ = tail.appendStream(bytes, label: "output") }
         _ = tail.finishStream(label: "output")
-        Posix.signalGroup(pid, SIGKILL)
         return verdict(frames: frames, status: status!, timedOut: timedOut, tail: tail)
     }
 

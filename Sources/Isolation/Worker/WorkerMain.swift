@@ -29,6 +29,11 @@ public func runWorker(arguments: [String]) -> Int32 {
             message: "the daemon speaks protocol \(request.version), this worker \(WorkerProtocol.version)"))
         return 64
     }
+    // Started before the limits apply: a tight memory limit must not keep the stop watcher's thread from starting.
+    let control = RunControl { progress in
+        writer.send(.progress, ProgressMessage(fraction: progress.fraction, message: progress.message))
+    }
+    StopWatcher.start(stopPipe: stopPipe, control: control, orphanGrace: request.orphanGraceMilliseconds)
     writer.send(.limits, WorkerLimits.apply(request))
 
     let plugin: LoadedPlugin
@@ -59,10 +64,6 @@ public func runWorker(arguments: [String]) -> Int32 {
                                            addressSpaceLimit: nil))
         return 0
     }
-    let control = RunControl { progress in
-        writer.send(.progress, ProgressMessage(fraction: progress.fraction, message: progress.message))
-    }
-    StopWatcher.start(stopPipe: stopPipe, control: control, orphanGrace: request.orphanGraceMilliseconds)
     let runRequest = RunRequest(
         taskName: request.taskName, runID: fields.runID, scheduledAt: fields.scheduledAt, startedAt: fields.startedAt,
         attempt: fields.attempt, trigger: RunTrigger(rawValue: fields.trigger) ?? .manual,
