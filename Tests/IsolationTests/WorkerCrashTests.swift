@@ -95,3 +95,44 @@ struct WorkerCrashTests {
         #expect(result.status == .ok)
     }
 }
+
+/// Checking a `process` task's configuration runs `create` in a worker too.
+@Suite(.serialized)
+struct WorkerConfigCheckTests {
+    @Test func aCrashInCreateDuringACheckIsAFailureNamingTheSignal() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("create", mode: "CRASH_CREATE"))
+        let result = await IsolationWorkspace.blocking {
+            IsolationWorkspace.executor.validateConfiguration(job, logger: .quiet)
+        }
+        guard case .failure(let failure) = result else {
+            Issue.record("expected a failure, got \(result)")
+            return
+        }
+        #expect(failure.status == .error)
+        #expect(failure.message.hasPrefix("create crashed in the worker: SIGSEGV"))
+    }
+
+    @Test func aBadConfigDuringACheckIsThePluginsConfigError() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("fine"), config: "{\"bad\": true}")
+        let result = await IsolationWorkspace.blocking {
+            IsolationWorkspace.executor.validateConfiguration(job, logger: .quiet)
+        }
+        guard case .failure(let failure) = result else {
+            Issue.record("expected a failure, got \(result)")
+            return
+        }
+        #expect(failure.status == .configError)
+        #expect(failure.message.contains("bad: this key is not allowed"))
+    }
+
+    @Test func aGoodConfigPassesTheCheck() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("fine"))
+        let result = await IsolationWorkspace.blocking {
+            IsolationWorkspace.executor.validateConfiguration(job, logger: .quiet)
+        }
+        #expect((try? result.get()) != nil)
+    }
+}
