@@ -23,6 +23,10 @@ let package = Package(
         // Bundled plugins: each one a shared object the daemon dlopens.
         .library(name: "StampPlugin", type: .dynamic, targets: ["StampPlugin"]),
         .library(name: "CStampPlugin", type: .dynamic, targets: ["CStampPlugin"]),
+        .library(name: "FilesPlugin", type: .dynamic, targets: ["FilesPlugin"]),
+        .library(name: "SQLitePlugin", type: .dynamic, targets: ["SQLitePlugin"]),
+        .library(name: "ExecPlugin", type: .dynamic, targets: ["ExecPlugin"]),
+        .library(name: "HTTPPlugin", type: .dynamic, targets: ["HTTPPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -112,6 +116,15 @@ let package = Package(
             path: "Plugins/CStamp",
             cSettings: [.unsafeFlags(["-std=c99", "-Wall", "-Wextra", "-Werror"])]
         ),
+        .target(name: "FilesPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Files", swiftSettings: strict),
+        .target(
+            name: "SQLitePlugin",
+            dependencies: ["HousekeeperPlugin", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            path: "Plugins/SQLite",
+            swiftSettings: strict
+        ),
+        .target(name: "ExecPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Exec", swiftSettings: strict),
+        .target(name: "HTTPPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/HTTP", swiftSettings: strict),
 
         // MARK: Benchmarks
         .executableTarget(
@@ -133,6 +146,15 @@ let package = Package(
                 "PluginHost", "PluginABI", "HousekeeperPlugin",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BundledPluginTests",
+            dependencies: [
+                "PluginHost", "HousekeeperPlugin", "Config",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

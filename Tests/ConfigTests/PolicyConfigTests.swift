@@ -222,3 +222,19 @@ struct TimingConfigTests {
         #expect(RFC3339.parse("2028-02-29T00:00:00Z") != nil)
     }
 }
+
+struct HookTargetTests {
+    @Test func aTaskThatIsOnlyAHookIsStartedByItsHook() throws {
+        let yaml = """
+            tasks:
+              - name: health
+                plugin: p
+                startup: true
+                on_failure: [alert]
+              - name: alert
+                plugin: p
+            """
+        let config = try #require(Fixture.config(yaml))
+        #expect(config.tasks.map(\.name) == ["health", "alert"])
+    }
+}

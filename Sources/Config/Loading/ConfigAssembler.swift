@@ -41,6 +41,8 @@ struct ConfigAssembler {
             pluginIsolation[entry.name.value] = entry.mode
         }
         var tasks: [TaskSpec] = []
+        // Tasks named in another task's on_failure / on_success run as hooks: that is enough to start them.
+        let hookTargets = Set(draft.tasks.flatMap { $0.onFailure.map(\.value) + $0.onSuccess.map(\.value) })
         for task in draft.tasks {
             if let name = task.name {
                 if let first = firstNames[name.value] {
@@ -78,7 +80,7 @@ struct ConfigAssembler {
                     "\"anchor\" in \(task.label) cannot be used with every_mode: after_finish (runs follow the previous "
                         + "run's end, not the clock); remove one of them", at: anchor.mark)
             }
-            if kinds.isEmpty, task.after.isEmpty, !task.startup {
+            if kinds.isEmpty, task.after.isEmpty, !task.startup, !hookTargets.contains(task.name?.value ?? "") {
                 diagnostics.error(
                     "\(task.label) has nothing that starts it; add a schedule (e.g. schedule: \"0 3 * * *\", every: 15m "
                         + "or at: 2026-12-01T10:00:00Z), run it after other tasks (after: [other-task]) or at start-up "
