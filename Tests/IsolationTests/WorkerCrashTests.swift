@@ -136,3 +136,21 @@ struct WorkerConfigCheckTests {
         #expect((try? result.get()) != nil)
     }
 }
+
+/// A worker executable that does not speak the protocol is reported as such.
+@Suite(.serialized)
+struct WrongWorkerExecutableTests {
+    @Test func aProgramWithoutAWorkerModeIsACrashThatSaysSo() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("fine"))
+        let executor = WorkerProcessExecutor(executable: "/bin/false", arguments: [])
+        let report = await IsolationWorkspace.blocking {
+            executor.execute(job, control: RunControl(), logger: .quiet)
+        }
+        guard case .crashed(let reason, _) = report.completion else {
+            Issue.record("expected a crash, got \(report.completion)")
+            return
+        }
+        #expect(reason.hasPrefix("the worker exited with code 1 before speaking the protocol (is /bin/false"))
+    }
+}

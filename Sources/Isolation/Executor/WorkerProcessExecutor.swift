@@ -34,6 +34,7 @@ public struct WorkerProcessExecutor: Sendable {
     ///   - executable: the program to spawn; defaults to this process's own executable (`/proc/self/exe`).
     ///   - arguments: the arguments selecting worker mode, e.g. `["worker"]`.
     ///   - stopCheckInterval: how often the stop flag is checked.
+    ///   - tailLines: how many of the worker's last log lines a crash reason quotes.
     public init(executable: String? = nil, arguments: [String] = ["worker"],
                 stopCheckInterval: Duration = .milliseconds(20), tailLines: Int = 8) {
         self.executable = executable ?? Posix.ownExecutable()
@@ -84,7 +85,8 @@ public struct WorkerProcessExecutor: Sendable {
         logger.debug("worker.started", metadata: ["worker.pid": "\(pid)"])
         let request = WorkerRequest(job: job, orphanGrace: job.timeoutGrace)
         Posix.writeAll(channels.requestWrite, WorkerProtocol.frame(.request, request), socket: true)
-        var session = WorkerSession(job: job, pid: pid, control: control, logger: logger, tailLines: tailLines,
+        var session = WorkerSession(job: job, executable: executable, pid: pid, control: control, logger: logger,
+                                    tailLines: tailLines,
                                     stopCheckInterval: stopCheckInterval, channels: channels)
         let report = session.supervise()
         channels.closeParentEnds()
@@ -135,12 +137,19 @@ struct WorkerChannels: Sendable {
 
     static func make() throws(PosixError) -> WorkerChannels {
         let request = try Posix.socketPair()
-        let output = try Posix.pipe()
-        let message = try Posix.pipe()
-        Posix.setNonBlocking(output.read)
-        Posix.setNonBlocking(message.read)
-        return WorkerChannels(requestWrite: request.0, requestRead: request.1, outputRead: output.read,
-                              outputWrite: output.write, messageRead: message.read, messageWrite: message.write)
+        var opened = [request.0, request.1]
+        do throws(PosixError) {
+            let output = try Posix.pipe()
+            opened += [output.read, output.write]
+            let message = try Posix.pipe()
+            Posix.setNonBlocking(output.read)
+            Posix.setNonBlocking(message.read)
+            return WorkerChannels(requestWrite: request.0, requestRead: request.1, outputRead: output.read,
+                                  outputWrite: output.write, messageRead: message.read, messageWrite: message.write)
+        } catch {
+            for fd in opened { Posix.close(fd) }  // no descriptor leaks when the process runs out of them
+            throw error
+        }
     }
 
     /// The worker's descriptors 0, 1, 2 and 3.

@@ -9,6 +9,7 @@ import CIsolation
 /// SIGTERM then SIGKILL, reaps it and tells how it ended. Used by one thread; never shared.
 struct WorkerSession {
     let job: WorkerJob
+    let executable: String
     let pid: pid_t
     let control: RunControl
     let logger: Logger
@@ -26,9 +27,10 @@ struct WorkerSession {
     private var escalation = StopEscalation.none
     private var killDeadline: UInt64?
 
-    init(job: WorkerJob, pid: pid_t, control: RunControl, logger: Logger, tailLines: Int,
+    init(job: WorkerJob, executable: String, pid: pid_t, control: RunControl, logger: Logger, tailLines: Int,
          stopCheckInterval: Duration, channels: WorkerChannels) {
         self.job = job
+        self.executable = executable
         self.pid = pid
         self.control = control
         self.logger = logger
@@ -250,7 +252,7 @@ struct WorkerSession {
         }
         if hello == nil {
             return (.crashed(reason: "the worker exited with code \(status.code) before speaking the protocol (is "
-                + "\(CommandLine.arguments.first ?? "the executable") a housekeeper binary with a worker mode?)"
+                + "\(executable) a housekeeper binary with a worker mode?)"
                 + suffix, output: output), nil)
         }
         return (.crashed(reason: "exit code \(status.code): the plugin ended the worker process (exit() in plugin "
