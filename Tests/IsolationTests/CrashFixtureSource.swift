@@ -1,6 +1,7 @@
 /// C source of the misbehaving fixture plugins, one behaviour per `-DFX_<MODE>` flag:
 /// FX_SEGFAULT, FX_ABORT, FX_EXIT3 (in `run`); FX_LOOP (ignores should_stop), FX_COOPERATIVE (honours it);
 /// FX_MEMORY (allocates 1 MiB blocks until malloc fails, then uses the NULL it got); FX_SPIN (burns CPU);
+/// FX_FILES (opens files until it runs out of descriptors);
 /// FX_GARBAGE_STDOUT, FX_GARBAGE_PROTOCOL (writes junk to descriptor 3); FX_CRASH_CREATE; FX_CRASH_ENTRY,
 /// FX_HANG_ENTRY (in the entry function). Without a flag `run` succeeds and reports its environment.
 /// `create` refuses a config containing "bad" with HK_STATUS_CONFIG_ERROR.
@@ -81,6 +82,11 @@ enum CrashFixtureSource {
             ctx->api->log(ctx->host, HK_LOG_INFO, "spinning");
             for (;;) n++;
         }
+    #elif defined(FX_FILES)
+        ctx->api->log(ctx->host, HK_LOG_INFO, "opening files");
+        while (fopen("/dev/null", "r") != NULL) {} /* leaks every one, as a descriptor leak would */
+        hk_error_set(err, "fopen: Too many open files");
+        return HK_STATUS_ERROR;
     #elif defined(FX_GARBAGE_STDOUT)
         printf("garbage line one\n\x01\x02\xff\xfe not a frame\nlast garbage line\n");
         fflush(stdout);

@@ -69,4 +69,18 @@ struct WorkerStopAndLimitTests {
         #expect(report.limitExceeded == .cpuSeconds)
         #expect(report.cpuMicroseconds >= 500_000)  // it burned CPU until stopped (kernel accounting is coarse)
     }
+
+    @Test func runningOutOfDescriptorsUnderTheOpenFilesLimitIsReportedAsSuch() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("files", mode: "FILES"), limits: ResourceLimits(openFiles: 32))
+        let report = await IsolationWorkspace.execute(job)
+        guard case .returned(let result) = report.completion else {
+            Issue.record("expected a result, got \(report.completion)")
+            return
+        }
+        #expect(result.status == .error)
+        #expect(result.message.hasPrefix("fopen: Too many open files (the open-files limit was reached: "
+            + "limits.open_files 32"))
+        #expect(report.limitExceeded == .openFiles)
+    }
 }

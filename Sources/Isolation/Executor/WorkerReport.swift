@@ -15,6 +15,8 @@ public enum ResourceLimitKind: String, Sendable, Hashable {
     case memory
     /// `limits.cpu_seconds`.
     case cpuSeconds = "cpu_seconds"
+    /// `limits.open_files`.
+    case openFiles = "open_files"
 }
 
 /// How the worker process itself ended.

@@ -207,6 +207,11 @@ struct WorkerSession {
                 message += (message.isEmpty ? "" : " ") + "(the memory limit was reached: "
                     + "limits.memory \(Self.bytes(job.limits.memoryBytes ?? 0)))"
             }
+            if let files = job.limits.openFiles, let open = result.openDescriptors, open + 4 >= Int(files) {
+                limit = .openFiles
+                message += (message.isEmpty ? "" : " ") + "(the open-files limit was reached: limits.open_files "
+                    + "\(files), \(open) descriptors open)"
+            }
             if termination != .exited(0) {
                 logger.warning("worker.ended.after.result", metadata: ["termination": "\(termination)"])
             }

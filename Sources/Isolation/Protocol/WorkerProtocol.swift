@@ -107,6 +107,8 @@ struct ResultMessage: Codable, Sendable {
     var peakAddressSpace: UInt64
     /// The address-space limit the worker set, if any.
     var addressSpaceLimit: UInt64?
+    /// How many descriptors the worker held open after the call (to recognise `open_files` exhaustion).
+    var openDescriptors: Int? = nil
 }
 
 /// Why a worker could not run the plugin: it does not load, the handshake fails, or `create` refused.

@@ -74,7 +74,8 @@ public func runWorker(arguments: [String]) -> Int32 {
     }
     writer.send(.result, ResultMessage(
         status: result.status.code, message: result.message, peakAddressSpace: WorkerLimits.peakAddressSpace(),
-        addressSpaceLimit: request.memoryBytes == nil ? nil : WorkerLimits.appliedAddressSpaceLimit()))
+        addressSpaceLimit: request.memoryBytes == nil ? nil : WorkerLimits.appliedAddressSpaceLimit(),
+        openDescriptors: request.openFiles == nil ? nil : WorkerLimits.openDescriptorCount()))
     instance.destroy()
     return 0
 }
@@ -123,6 +124,22 @@ enum WorkerLimits {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
         return UInt64(limit.rlim_cur)
+    }
+
+    /// How many descriptors the process holds (entries of `/proc/self/fd`, less the one listing them); when not
+    /// even one more can be opened to list them, the current limit.
+    static func openDescriptorCount() -> Int? {
+        guard let directory = opendir("/proc/self/fd") else {
+            var limit = rlimit()
+            guard errno == EMFILE, getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
+                return nil
+            }
+            return Int(limit.rlim_cur)
+        }
+        defer { closedir(directory) }
+        var count = 0
+        while readdir(directory) != nil { count += 1 }
+        return max(0, count - 3)  // ".", ".." and the listing's own descriptor
     }
 
     /// `VmPeak` of `/proc/self/status` in bytes, or the current size when unavailable.
