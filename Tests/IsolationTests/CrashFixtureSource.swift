@@ -1,5 +1,6 @@
 /// C source of the misbehaving fixture plugins, one behaviour per `-DFX_<MODE>` flag:
-/// FX_SEGFAULT, FX_ABORT, FX_EXIT3 (in `run`); FX_LOOP (ignores should_stop), FX_COOPERATIVE (honours it);
+/// FX_SEGFAULT, FX_ABORT, FX_TRAP (a Swift-style trap instruction), FX_EXIT3 (in `run`);
+/// FX_LOOP (ignores should_stop), FX_COOPERATIVE (honours it);
 /// FX_MEMORY (allocates 1 MiB blocks until malloc fails, then uses the NULL it got); FX_SPIN (burns CPU);
 /// FX_FILES (opens files until it runs out of descriptors);
 /// FX_GARBAGE_STDOUT, FX_GARBAGE_PROTOCOL (writes junk to descriptor 3); FX_CRASH_CREATE; FX_CRASH_ENTRY,
@@ -54,6 +55,9 @@ enum CrashFixtureSource {
     #elif defined(FX_ABORT)
         ctx->api->log(ctx->host, HK_LOG_ERROR, "about to abort");
         abort();
+    #elif defined(FX_TRAP)
+        ctx->api->log(ctx->host, HK_LOG_ERROR, "about to trap");
+        __builtin_trap(); /* ud2 on x86-64: what a Swift force-unwrap of nil or a fatalError executes */
     #elif defined(FX_EXIT3)
         ctx->api->log(ctx->host, HK_LOG_INFO, "about to exit(3)");
         exit(3);

@@ -34,6 +34,17 @@ struct WorkerCrashTests {
         #expect(report.termination == .signaled(SIGABRT))
     }
 
+    @Test func aTrapInstructionAsSwiftEmitsForAForceUnwrapIsACrashNamingSIGILL() async throws {
+        let workspace = try IsolationWorkspace()
+        let report = await IsolationWorkspace.execute(workspace.job(try workspace.buildFixture("trap", mode: "TRAP")))
+        guard case .crashed(let reason, _) = report.completion else {
+            Issue.record("expected a crash, got \(report.completion)")
+            return
+        }
+        #expect(reason.hasPrefix("SIGILL (illegal instruction (a Swift runtime trap or fatalError))"))
+        #expect(reason.contains("about to trap"))
+    }
+
     @Test func exitInPluginCodeIsACrashWithTheExitCode() async throws {
         let workspace = try IsolationWorkspace()
         let report = await IsolationWorkspace.execute(workspace.job(try workspace.buildFixture("exit3", mode: "EXIT3")))
