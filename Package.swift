@@ -174,7 +174,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,12 +3,12 @@ import Foundation
 import Testing
 @testable import PluginHost
 
-/// `examples/demo.yaml` loads, every task's `config:` is accepted by its real plugin (what `housekeeper check`
+/// The top-level `config.yaml` (the demo) loads, every task's `config:` is accepted by its real plugin (what `housekeeper check`
 /// does), and its jobs, run once each through the real plugins in a believable order, change the demo database
 /// as their descriptions say. (Running it on its schedule through the daemon is the integration suite's job.)
 @Suite struct DemoConfigTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("examples").path
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     let harness: PluginHarness
     /// Stands in for the examples folder: `${CONFIG_DIR}`, holding a copy of the schema and the demo's var/.
@@ -21,10 +21,11 @@ import Testing
                                      ("libExecPlugin.so", "exec"), ("libHTTPPlugin.so", "http")])
         configDirectory = harness.scratch + "/demo"
         try FileManager.default.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.examples + "/demo-schema.sql",
-                                         toPath: configDirectory + "/demo-schema.sql")
+        try FileManager.default.createDirectory(atPath: configDirectory + "/examples", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.repository + "/examples/demo-schema.sql",
+                                         toPath: configDirectory + "/examples/demo-schema.sql")
         server = try TestHTTPServer([.raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nup")])
-        config = try ConfigLoader.load(path: Self.examples + "/demo.yaml",
+        config = try ConfigLoader.load(path: Self.repository + "/config.yaml",
                                        environment: ["CONFIG_DIR": configDirectory, "HEALTH_URL": server.url("/health")])
     }
 
@@ -67,7 +68,8 @@ import Testing
                          "monthly-invitations", "reminders", "health-check"] {
             #expect(names.contains(required), "missing \(required)")
         }
-        #expect(try task("alert").after == ["health-check"] && task("alert").afterCondition == .failure)
+        #expect(try task("health-check").onFailure == ["alert"])
+        #expect(try task("cleanup-expired-tokens").schedule == "H 2 * * *" && task("cleanup-expired-tokens").startup)
         #expect(try task("setup-demo-database").startup)
         #expect(try task("monthly-invitations").timezone == "Europe/Paris")
     }
