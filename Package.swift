@@ -163,7 +163,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SchedulingTests",
-            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History"],
+            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History", "Isolation"],
             swiftSettings: strict
         ),
         .testTarget(
