@@ -7,6 +7,7 @@ struct BenchOptions {
     /// Another executable with a `worker` mode to measure (e.g. `.build/debug/housekeeper`).
     var worker: String?
 
+    /// Parses `--runs N` and `--worker PATH`.
     init(arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
@@ -24,16 +25,19 @@ struct Stats {
     /// Each call's duration in nanoseconds, sorted.
     var samples: [UInt64]
 
+    /// The sample at fraction `p` (0...1) of the sorted samples.
     func percentile(_ p: Double) -> UInt64 {
         samples[min(samples.count - 1, Int((Double(samples.count) * p).rounded(.up)) - 1)]
     }
 
+    /// Median, p99 and mean as table cells.
     var formatted: String {
         let mean = samples.reduce(0, +) / UInt64(samples.count)
         return [percentile(0.5), percentile(0.99), mean].map { Self.text($0).padding(toLength: 12, withPad: " ",
                                                                                      startingAt: 0) }.joined()
     }
 
+    /// `1.23 ms` or `4.5 µs`.
     static func text(_ nanoseconds: UInt64) -> String {
         nanoseconds >= 1_000_000 ? String(format: "%.2f ms", Double(nanoseconds) / 1e6)
             : String(format: "%.1f µs", Double(nanoseconds) / 1e3)
@@ -42,6 +46,7 @@ struct Stats {
 
 /// Times calls with the monotonic clock.
 enum Measure {
+    /// Calls `body` `count` times and times each call.
     static func each(_ count: Int, _ body: () -> Void) -> Stats {
         var samples: [UInt64] = []
         samples.reserveCapacity(count)
@@ -54,6 +59,7 @@ enum Measure {
     }
 }
 
+/// Process facts.
 enum Posix {
     /// This executable, resolved.
     static let selfExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
@@ -61,6 +67,7 @@ enum Posix {
 
 /// A C plugin whose `run` does nothing, compiled with `cc` for the benchmark.
 enum NoOpPlugin {
+    /// The plugin's C source.
     static let source = """
         #include "housekeeper_plugin.h"
         static hk_status c(const hk_create_context *x, void **o, hk_error *e) { (void)x; (void)e; *o = 0; return 0; }
@@ -90,6 +97,7 @@ enum NoOpPlugin {
     }
 }
 
+/// A setup step of the benchmark failed.
 struct BenchError: Error {
     var message: String
 }

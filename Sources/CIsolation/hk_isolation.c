@@ -131,6 +131,8 @@ uint64_t hk_address_space_bytes(void) {
     return pages * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* Signal handlers take no context, so the descriptor they write to is process state: set once, in the worker or
+ * probe process only (never in the daemon), before the plugin is loaded. */
 static int crash_note_fd = -1;
 
 /* Appends the decimal digits of `value` at `out`; returns how many were written. Signal-safe. */
@@ -195,6 +197,7 @@ int hk_install_crash_note(int fd) {
     return 0;
 }
 
+/* The same for the stop pipe: set once by hk_install_stop_pipe in a worker process, read by its handler. */
 static int stop_pipe_write = -1;
 
 static void stop_handler(int signal_number) {
