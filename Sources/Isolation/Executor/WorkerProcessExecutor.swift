@@ -31,13 +31,14 @@ public struct WorkerProcessExecutor: Sendable {
 
     /// Creates an executor.
     /// - Parameters:
-    ///   - executable: the program to spawn; defaults to this process's own executable (`/proc/self/exe`).
+    ///   - executable: the program to spawn; defaults to this process's own executable (`/proc/self/exe`, the very
+    ///     binary running, even if the file was replaced since).
     ///   - arguments: the arguments selecting worker mode, e.g. `["worker"]`.
     ///   - stopCheckInterval: how often the stop flag is checked.
     ///   - tailLines: how many of the worker's last log lines a crash reason quotes.
     public init(executable: String? = nil, arguments: [String] = ["worker"],
                 stopCheckInterval: Duration = .milliseconds(20), tailLines: Int = 8) {
-        self.executable = executable ?? Posix.ownExecutable()
+        self.executable = executable ?? Posix.ownExecutable
         self.arguments = arguments
         self.stopCheckInterval = stopCheckInterval
         self.tailLines = tailLines

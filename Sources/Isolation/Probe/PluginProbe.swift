@@ -28,13 +28,13 @@ public final class PluginProbe: PluginVetter, Sendable {
 
     /// Creates a probe.
     /// - Parameters:
-    ///   - executable: the program to spawn; defaults to this process's own executable.
+    ///   - executable: the program to spawn; defaults to this process's own executable (`/proc/self/exe`).
     ///   - arguments: the arguments selecting probe mode.
     ///   - timeLimit: how long a probe may take (default 5 s).
     ///   - logger: receives a line per probe run and per rejection.
     public init(executable: String? = nil, arguments: [String] = ["probe"], timeLimit: Duration = .seconds(5),
                 logger: Logger) {
-        self.executable = executable ?? Posix.ownExecutable()
+        self.executable = executable ?? Posix.ownExecutable
         self.arguments = arguments
         self.timeLimit = timeLimit
         self.logger = logger

@@ -122,13 +122,10 @@ enum Posix {
         }
     }
 
-    /// The process's own executable, resolved (`/proc/self/exe`).
-    static func ownExecutable() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return CommandLine.arguments[0] }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    /// The daemon's own executable, for spawning workers and probes: `/proc/self/exe`, which the spawned child
+    /// resolves before its `exec`, so it is the very binary the daemon runs even after an upgrade replaced or
+    /// deleted the file on disk (and so always speaks the same protocol version).
+    static let ownExecutable = "/proc/self/exe"
 
     /// Monotonic time in nanoseconds.
     static func monotonicNanoseconds() -> UInt64 {
