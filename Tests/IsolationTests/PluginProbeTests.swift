@@ -38,7 +38,7 @@ struct PluginProbeTests {
     @Test func aFileThatHangsInItsEntryFunctionIsRejectedAfterTheTimeLimit() async throws {
         let workspace = try IsolationWorkspace()
         let path = try workspace.buildFixture("hang.so", mode: "HANG_ENTRY")
-        let probe = Self.probe(timeLimit: .milliseconds(700))
+        let probe = Self.probe(timeLimit: .seconds(2))
         let verdict = await IsolationWorkspace.blocking { probe.verdict(for: path) }
         #expect(verdict.rejectionReason?.hasPrefix("the probe hung: loading the file did not finish within") == true)
     }
@@ -75,7 +75,7 @@ struct PluginProbeTests {
             let built = try workspace.buildFixture(name, mode: mode, defines: ["-DFX_NAME=\"\(pluginName)\""])
             try FileManager.default.moveItem(atPath: built, toPath: plugins + "/" + name)
         }
-        let probe = Self.probe(timeLimit: .milliseconds(700))
+        let probe = Self.probe(timeLimit: .seconds(2))
         let loader = PluginLoader(
             options: PluginLoaderOptions(directory: plugins, cacheDirectory: workspace.root + "/cache",
                                          allowInsecure: true),
