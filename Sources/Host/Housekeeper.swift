@@ -12,6 +12,7 @@ struct Housekeeper: AsyncParsableCommand {
             RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, ExplainCommand.self,
             PluginsCommand.self,
             HistoryCommand.self,
+            WorkerCommand.self, ProbeCommand.self,
         ]
     )
 

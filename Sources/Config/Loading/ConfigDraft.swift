@@ -4,6 +4,8 @@ struct ConfigDraft {
     struct Plugins {
         /// `plugins.directory`, as written.
         var directory = "plugins"
+        /// `plugins.isolation`: per-plugin isolation modes.
+        var isolation: [PluginIsolationDraft] = []
     }
 
     /// `state:`.
@@ -26,6 +28,8 @@ struct ConfigDraft {
 
     /// `timezone:`, when set.
     var timezone: Located<String>?
+    /// `isolation:`: the default isolation mode of every task.
+    var isolation: IsolationMode = .inProcess
     /// `plugins:`.
     var plugins = Plugins()
     /// `state:`.
@@ -64,8 +68,10 @@ struct ConfigDraft {
     static var schema: MappingSchema<ConfigDraft> {
         MappingSchema([
             .optional("timezone", \.timezone, ValueDecoder.nonEmptyString.located),
+            .field("isolation", \.isolation, .oneOf()),
             .section("plugins", \.plugins, MappingSchema([
                 .field("directory", \.directory, .nonEmptyString),
+                .field("isolation", \.isolation, .pluginIsolation),
             ])),
             .section("state", \.state, MappingSchema([
                 .field("database", \.database, .nonEmptyString),

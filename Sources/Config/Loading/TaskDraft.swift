@@ -86,6 +86,36 @@ struct TaskDraft {
         var limit: RateLimit? { runs.map { RateLimit(runs: $0, per: per) } }
     }
 
+    /// `isolation:`, nil for the plugin's or the global default.
+    var isolation: Located<IsolationMode>?
+    /// `limits:`.
+    var limits: Located<LimitsDraft>?
+    /// `env:`.
+    var environment: Located<[String: String]>?
+    /// `working_directory:`, as written.
+    var workingDirectory: Located<String>?
+
+    /// `limits:` as decoded (worker-process resource limits).
+    struct LimitsDraft {
+        var memory: UInt64?
+        var cpuSeconds: Int?
+        var openFiles: Int?
+
+        static var schema: MappingSchema<LimitsDraft> {
+            MappingSchema([
+                .optional("memory", \.memory, .byteSize(minimum: 1 << 20)),
+                .optional("cpu_seconds", \.cpuSeconds, .integer(minimum: 1)),
+                .optional("open_files", \.openFiles, .integer(minimum: 16)),
+            ])
+        }
+
+        /// The typed limits.
+        var limits: ResourceLimits {
+            ResourceLimits(memoryBytes: memory, cpuSeconds: cpuSeconds.map(UInt64.init),
+                           openFiles: openFiles.map(UInt64.init))
+        }
+    }
+
     /// `retry:` as decoded.
     struct RetryDraft {
         var attempts: Int?
@@ -139,6 +169,10 @@ struct TaskDraft {
             .optional("max_wait", \.maxWait, .duration(allowZero: false)),
             .optional("rate_limit", \.rateLimit, .section(RateLimitDraft(), RateLimitDraft.schema)),
             .field("rate_policy", \.ratePolicy, .oneOf()),
+            .optional("isolation", \.isolation, ValueDecoder<IsolationMode>.oneOf().located),
+            .optional("limits", \.limits, ValueDecoder.section(LimitsDraft(), LimitsDraft.schema).located),
+            .optional("env", \.environment, ValueDecoder.environment.located),
+            .optional("working_directory", \.workingDirectory, ValueDecoder.nonEmptyString.located),
             .optional("config", \.config, ValueDecoder.jsonObject.located),
             .optional("description", \.description, .string),
         ])
