@@ -52,7 +52,8 @@ struct WorkerExecutorTests {
         spec.timeoutGrace = .seconds(1)
         let instance = try plugin.makeInstance(
             taskName: "t", configJSON: "{}", stateDirectory: folder, logger: Logger(label: "test")).get()
-        return ScheduledTask(spec: spec, schedule: nil, zone: try TimeZoneRules(identifier: "UTC"), instance: instance)
+        return ScheduledTask(
+            spec: spec, schedule: nil, zone: try TimeZoneRules(identifier: "UTC"), plugin: plugin, instance: instance)
     }
 
     static func folder() -> String {

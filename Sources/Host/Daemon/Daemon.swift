@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import History
+import Isolation
 import Logging
 import PluginHost
 import Scheduling
@@ -26,7 +27,8 @@ struct Daemon {
         let control = BlockingThreadPool(name: "hk-control")
         let loader = GenerationLoader(
             configPath: options.config, environment: options.environment,
-            allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger)
+            allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger,
+            vetter: PluginProbe(logger: logger), workerCheck: WorkerIsolation.configCheck(logger: logger))
 
         let generation: Generation
         do {
@@ -60,9 +62,11 @@ struct Daemon {
             logger.warning("history.interrupted", metadata: ["runs": "\(interrupted)"])
         }
 
+        let config = generation.config
+        let worker = WorkerExecutor(stateDirectory: { GenerationLoader.taskStateDirectory(for: config, task: $0) })
         let scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "hk-run"),
-            logger: logger)
+            logger: logger, executor: WorkerExecutor.picker(worker: worker))
         let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger)
         let escalation = ShutdownEscalation(scheduler: scheduler, logger: logger)
         logger.info("daemon.started", metadata: [
