@@ -1,3 +1,4 @@
+import Cron
 /// One task as decoded, before cross-checks (unique names, time zones) and cron parsing.
 struct TaskDraft {
     /// Where the task's mapping starts.
@@ -287,7 +288,7 @@ extension ValueDecoder where Value == [Located<Int64>] {
         .oneOrMany(ValueDecoder<String>.nonEmptyString.parsed(
             "an RFC 3339 instant such as 2026-12-01T10:00:00+01:00"
         ) { text in
-            guard let seconds = RFC3339.parse(text) else {
+            guard let seconds = CronFormat.parseRFC3339(text) else {
                 return .failure(ParseFailure(message:
                     "invalid instant \"\(text)\"; write RFC 3339 with an offset, e.g. 2026-12-01T10:00:00+01:00 "
                         + "or 2026-12-01T09:00:00Z"))
