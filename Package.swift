@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "housekeeper", targets: ["Host"]),
+        // Worker-process isolation cost (not a test): `swift build --product isolation-bench`.
+        .executable(name: "isolation-bench", targets: ["IsolationBench"]),
         // The C ABI for plugin authors: one header, usable from plain C.
         .library(name: "PluginABI", targets: ["PluginABI"]),
         // The Swift helper for plugin authors: a protocol plus one export call.
@@ -68,6 +70,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CIsolation",
+            path: "Sources/CIsolation",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
+        .target(
+            name: "Isolation",
+            dependencies: [
+                "CIsolation", "Config", "PluginHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "History",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
@@ -75,7 +91,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History",
+                "Cron", "Config", "PluginHost", "History", "Isolation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -106,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History", "Scheduling", "Telemetry", "Admin",
+                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation", "Telemetry", "Admin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,6 +148,26 @@ let package = Package(
         ),
         .target(name: "ExecPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/Exec", swiftSettings: strict),
         .target(name: "HTTPPlugin", dependencies: ["HousekeeperPlugin"], path: "Plugins/HTTP", swiftSettings: strict),
+
+        // MARK: Benchmarks
+        // The cron benchmark: next()/s for a documented mix in UTC and Europe/Paris, and mallocs per call
+        // (counted by a tiny C allocator shim linked into this executable only).
+        .target(name: "CronBenchMallocCounter", path: "Benchmarks/CronBench/MallocCounter"),
+        .executableTarget(
+            name: "cron-bench",
+            dependencies: ["Cron", "CronBenchMallocCounter"],
+            path: "Benchmarks/CronBench/Bench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "IsolationBench",
+            dependencies: [
+                "Isolation", "PluginHost",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/IsolationBench",
+            swiftSettings: strict
+        ),
 
         // MARK: Tests
         .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strict),
@@ -159,7 +195,15 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SchedulingTests",
-            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History"],
+            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History", "Isolation"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IsolationTests",
+            dependencies: [
+                "Isolation", "PluginHost", "Config",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -53,8 +53,10 @@ public enum CronExplainer {
         let low = at + min(before, after)
         let high = at + max(before, after)
         var matches = 0
+        var shown: [String] = []
         var wall = low - 1
         while matches < 10_000, let next = fields.nextWall(after: wall), next < high {
+            if shown.count < 5 { shown.append(clock(next, seconds: fields.seconds != 1)) }
             matches += 1
             wall = next
         }
@@ -62,7 +64,9 @@ public enum CronExplainer {
         var lines = ["  " + CronFormat.rfc3339(at - 1, in: TimeZoneRules.fixed(before)) + " -> "
             + CronFormat.rfc3339(at, in: TimeZoneRules.fixed(after))
             + " (clocks go \(transition.isGap ? "forward" : "back") \(duration(shift)))"]
-        let count = "\(matches) matching time\(matches == 1 ? "" : "s")"
+        let more = matches > shown.count ? " and \(matches - shown.count) more" : ""
+        let runs = (matches == 1 ? "its run at " : "its runs at ") + shown.joined(separator: ", ") + more
+        let verb = matches == 1 ? "happens" : "happen"
         let effect: String
         if matches == 0 {
             effect = transition.isGap
@@ -70,18 +74,20 @@ public enum CronExplainer {
                 : "wall times \(range) happen twice; the task has no run in them, so it is unaffected."
         } else if transition.isGap {
             if !schedule.expression.isFixedTime {
-                effect = "wall times \(range) do not exist; \(count) in them are not run (no catch-up)."
+                effect = "wall times \(range) do not exist; \(runs) \(matches == 1 ? "does" : "do") not happen "
+                    + "(no catch-up)."
             } else if schedule.dstGap == .skip {
-                effect = "wall times \(range) do not exist; \(count) in them are skipped (dst_gap: skip)."
+                effect = "wall times \(range) do not exist; \(runs) \(matches == 1 ? "is" : "are") skipped "
+                    + "(dst_gap: skip)."
             } else {
-                effect = "wall times \(range) do not exist; \(count) in them run once at "
+                effect = "wall times \(range) do not exist; \(runs) \(matches == 1 ? "moves to" : "become one run at") "
                     + CronFormat.rfc3339(at, in: schedule.zone) + "."
             }
         } else if schedule.expression.isFixedTime {
-            effect = "wall times \(range) happen twice; \(count) in them run once each, in the first pass (UTC"
+            effect = "wall times \(range) happen twice; \(runs) \(verb) once, in the first pass (UTC"
                 + offsetText(before) + ")."
         } else {
-            effect = "wall times \(range) happen twice; \(count) in them run in both passes (\(matches * 2) runs)."
+            effect = "wall times \(range) happen twice; \(runs) \(verb) in both passes (\(matches * 2) runs)."
         }
         lines.append("    " + effect)
         return lines
@@ -96,11 +102,14 @@ public enum CronExplainer {
         let second = single(fields.seconds), minute = single(fields.minutes), hour = single(UInt64(fields.hours))
         if let second, let minute, let hour {
             time = "at " + two(hour) + ":" + two(minute) + (second == 0 ? "" : ":" + two(second))
+        } else if fields.seconds == 1, let minute, texts[2] == "*" {
+            time = "at minute \(minute) of every hour"
         } else {
             var parts: [String] = []
             if texts[0] != "0" { parts.append(phrase(texts[0], fields.seconds, unit: "second")) }
             parts.append(phrase(texts[1], fields.minutes, unit: "minute"))
-            parts.append(phrase(texts[2], UInt64(fields.hours), unit: "hour"))
+            // "every hour" adds nothing after a minute phrase.
+            if texts[2] != "*" { parts.append(phrase(texts[2], UInt64(fields.hours), unit: "hour")) }
             time = parts.joined(separator: ", ")
         }
         let dayOfMonth = texts[3], dayOfWeek = texts[5]
@@ -124,9 +133,12 @@ public enum CronExplainer {
 
     // MARK: Wording helpers
 
+    /// Month names for the explanation, index 1 = January.
     static let monthNames = ["", "January", "February", "March", "April", "May", "June", "July", "August",
         "September", "October", "November", "December"]
+    /// Weekday names, index 0 and 7 = Sunday.
     static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    /// Ordinal words for `#k`.
     static let ordinals = ["", "first", "second", "third", "fourth", "fifth"]
 
     private static func single(_ mask: UInt64) -> Int? {
@@ -135,9 +147,10 @@ public enum CronExplainer {
 
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    private static func clock(_ wall: Int64) -> String {
+    private static func clock(_ wall: Int64, seconds: Bool = false) -> String {
         let second = ((wall % 86_400) + 86_400) % 86_400
         return two(Int(second / 3600)) + ":" + two(Int(second % 3600 / 60))
+            + (seconds ? ":" + two(Int(second % 60)) : "")
     }
 
     private static func duration(_ seconds: Int64) -> String {

@@ -1,5 +1,6 @@
 /// The seven positional fields of a cron expression, in the order a 7-field expression lists them.
 enum CronField: Int, Sendable, CaseIterable {
+    /// The fields, in 7-field order.
     case second, minute, hour, dayOfMonth, month, dayOfWeek, year
 
     /// The name used in error messages.

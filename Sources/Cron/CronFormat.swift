@@ -21,6 +21,7 @@ public enum CronFormat {
     public static func parseRFC3339(_ text: String) -> EpochSeconds? {
         let bytes = Array(text.utf8)
         var index = 0
+        /// Reads exactly `count` decimal digits.
         func digits(_ count: Int) -> Int64? {
             guard index + count <= bytes.count else { return nil }
             var value: Int64 = 0
@@ -31,6 +32,7 @@ public enum CronFormat {
             index += count
             return value
         }
+        /// Consumes one byte if it is one of `characters`.
         func eat(_ characters: String) -> Bool {
             guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
             index += 1

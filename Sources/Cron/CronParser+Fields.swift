@@ -82,8 +82,8 @@ extension CronParser {
         guard step >= 1 else {
             throw error(field, item, "invalid step in \(field.name) \"\(text(item))\": the step must be at least 1")
         }
-        let span = field.maximum - field.minimum + 1
-        guard step <= span else {
+        // Day-of-week spans 0-6 (7 is Sunday again), so its largest useful step is 7.
+        guard step <= fullHigh - field.minimum + 1 else {
             throw error(field, item,
                 "invalid step in \(field.name) \"\(text(item))\": \(step) is larger than the range "
                     + "\(field.minimum)-\(fullHigh)")

@@ -4,8 +4,11 @@
 struct CronParser {
     /// What a successful parse yields.
     struct Result: Sendable, Hashable {
+        /// The matcher's bit sets.
         var fields = CronFields()
+        /// `@reboot`.
         var isReboot = false
+        /// Minute and hour both not starting with `*`.
         var isFixedTime = false
         /// The texts of all seven fields (defaults filled in: `0` seconds, `*` year), for the explainer.
         var texts: [String] = []
@@ -15,12 +18,17 @@ struct CronParser {
 
     /// A half-open range of characters in the source.
     struct Span {
+        /// The first character.
         var start: Int
+        /// One past the last character.
         var end: Int
+        /// True when the span holds no character.
         var isEmpty: Bool { start >= end }
     }
 
+    /// The expression text, one element per column.
     let chars: [Character]
+    /// What `H` hashes: the task name.
     let seed: String
 
     /// The nicknames and what they stand for (`@reboot` is handled apart).

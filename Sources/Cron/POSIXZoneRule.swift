@@ -14,8 +14,9 @@ struct POSIXZoneRule {
     var standardOffset: Int32
     /// Offset east of UTC in daylight time, when the zone has one.
     var daylightOffset: Int32?
-    /// When daylight time starts (in standard local time) and ends (in daylight local time).
+    /// When daylight time starts, its time of day read in standard local time.
     var start: (DateRule, Int32) = (.monthWeekDay(month: 3, week: 2, weekday: 0), 7200)
+    /// When daylight time ends, its time of day read in daylight local time.
     var end: (DateRule, Int32) = (.monthWeekDay(month: 11, week: 1, weekday: 0), 7200)
 
     /// Parses a TZ string; nil when it is malformed.
@@ -84,12 +85,17 @@ struct POSIXZoneRule {
 
     /// A cursor over a TZ string's bytes.
     struct Scanner {
+        /// The TZ string's bytes.
         var chars: [UInt8]
+        /// The next byte to read.
         var index = 0
 
+        /// True when every byte is read.
         var atEnd: Bool { index >= chars.count }
+        /// The next byte, not consumed.
         var peek: UInt8? { atEnd ? nil : chars[index] }
 
+        /// Consumes `byte` if it is next.
         mutating func eat(_ byte: UInt8) -> Bool {
             guard peek == byte else { return false }
             index += 1
@@ -147,6 +153,7 @@ struct POSIXZoneRule {
             return (date, time)
         }
 
+        /// Up to four decimal digits.
         mutating func number() -> Int? {
             let start = index
             var value = 0

@@ -2,14 +2,19 @@
 enum TZif {
     /// Why a file could not be read.
     struct Failure: Error {
+        /// What is wrong with the file.
         var message: String
     }
 
     /// A zone's offsets over time.
     struct Table {
+        /// Transition instants, ascending.
         var times: [Int64] = []
+        /// The offset from each transition on.
         var offsets: [Int32] = []
+        /// Whether each transition starts daylight time.
         var daylight: [Bool] = []
+        /// The offset before the first transition.
         var initialOffset: Int32 = 0
 
         /// The table without changes that change nothing: of several transitions at one instant the last wins,
@@ -53,7 +58,9 @@ enum TZif {
 
     /// Counts from a TZif header.
     struct Header {
+        /// 1 for the original format, 2, 3 or 4 for the 64-bit ones.
         var version: Int
+        /// The header's six counts, in file order.
         var isUTCCount: Int
         var isStandardCount: Int
         var leapCount: Int
@@ -61,6 +68,7 @@ enum TZif {
         var typeCount: Int
         var charCount: Int
 
+        /// Bytes of the data block that follows, for `timeSize`-byte times.
         func dataLength(timeSize: Int) -> Int {
             timeCount * timeSize + timeCount + typeCount * 6 + charCount + leapCount * (timeSize + 4)
                 + isStandardCount + isUTCCount
@@ -69,9 +77,12 @@ enum TZif {
 
     /// A cursor over the file's bytes.
     struct Reader {
+        /// The whole file.
         var bytes: [UInt8]
+        /// The next byte to read.
         var offset = 0
 
+        /// Reads a 44-byte header.
         mutating func header() throws(Failure) -> Header {
             guard offset + 44 <= bytes.count, bytes[offset] == 0x54, bytes[offset + 1] == 0x5A,
                 bytes[offset + 2] == 0x69, bytes[offset + 3] == 0x66
@@ -86,6 +97,7 @@ enum TZif {
                 timeCount: counts[3], typeCount: counts[4], charCount: counts[5])
         }
 
+        /// Reads one data block into a table.
         mutating func block(_ header: Header, timeSize: Int) throws(Failure) -> Table {
             guard offset + header.dataLength(timeSize: timeSize) <= bytes.count, header.typeCount > 0 else {
                 throw Failure(message: "truncated TZif data")

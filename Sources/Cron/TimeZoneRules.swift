@@ -22,6 +22,7 @@ public struct TimeZoneRules: Sendable, Hashable {
     /// The folder the system keeps its TZif files in.
     public static let systemZoneinfo = "/usr/share/zoneinfo"
 
+    /// A zone from an already-read table.
     init(identifier: String, times: [Int64], offsets: [Int32], daylight: [Bool], initialOffset: Int32) {
         self.identifier = identifier
         self.times = times

@@ -10,14 +10,18 @@ public struct PluginLoader: Sendable {
     /// The options.
     public let options: PluginLoaderOptions
     private let logger: Logger
+    private let vetter: (any PluginVetter)?
 
     /// Creates a loader.
     /// - Parameters:
     ///   - options: where to look and what to accept.
     ///   - logger: receives one line per loaded plugin and per rejection.
-    public init(options: PluginLoaderOptions, logger: Logger) {
+    ///   - vetter: asked about each new or changed file before it is dlopened here (e.g. a probe in a separate
+    ///     process); `nil` loads without asking.
+    public init(options: PluginLoaderOptions, logger: Logger, vetter: (any PluginVetter)? = nil) {
         self.options = options
         self.logger = logger
+        self.vetter = vetter
     }
 
     /// Scans the directory. Files whose path, size, modification time and SHA-256 are unchanged since `previous`
@@ -93,6 +97,9 @@ public struct PluginLoader: Sendable {
         if let previous, previous.cachedPath == cachedPath {
             return .success(LoadedPlugin(descriptor: previous.descriptor, sourcePath: path, cachedPath: cachedPath,
                                          sha256: sha256, fileInfo: content.info))
+        }
+        if let vetter, let reason = vetter.rejection(forFile: path, copy: cachedPath, sha256: sha256) {
+            return .failure(.init(reason))
         }
         let library: LibraryHandle
         switch Syscalls.openLibrary(cachedPath) {

@@ -10,6 +10,7 @@ public final class RunControl: Sendable {
 
     private let stop = Atomic<Bool>(false)
     private let state = Mutex(State())
+    private let progressObserver: (@Sendable (RunProgress) -> Void)?
 
     private struct State {
         var output: String?
@@ -18,7 +19,15 @@ public final class RunControl: Sendable {
     }
 
     /// Creates a control with the stop flag down.
-    public init() {}
+    public init() {
+        progressObserver = nil
+    }
+
+    /// Creates a control that also hands every progress report to `onProgress` as it happens (a worker process
+    /// streams them to the daemon this way). `onProgress` runs on the reporting plugin thread, outside any lock.
+    public init(onProgress: @escaping @Sendable (RunProgress) -> Void) {
+        progressObserver = onProgress
+    }
 
     /// Raises `should_stop` for the run (idempotent, any thread). The flag never goes down again.
     public func requestStop() {
@@ -59,6 +68,23 @@ public final class RunControl: Sendable {
     /// Stores a progress report; a negative or non-finite fraction means unknown, others are clamped to [0, 1].
     func setProgress(fraction: Double, message: String?) {
         let known = fraction.isFinite && fraction >= 0 ? min(fraction, 1) : nil
-        state.withLock { $0.progress = RunProgress(fraction: known, message: message) }
+        relayProgress(RunProgress(fraction: known, message: message))
+    }
+
+    /// Stores output that a run elsewhere (a worker process) produced, as if the plugin had set it here.
+    /// - Parameters:
+    ///   - output: the output, already cut to `outputLimit` bytes by the producer.
+    ///   - truncated: whether the producer cut it.
+    public func relayOutput(_ output: String, truncated: Bool) {
+        state.withLock {
+            $0.output = output
+            $0.outputWasTruncated = truncated
+        }
+    }
+
+    /// Stores a progress report that a run elsewhere (a worker process) produced.
+    public func relayProgress(_ progress: RunProgress) {
+        state.withLock { $0.progress = progress }
+        progressObserver?(progress)
     }
 }

@@ -10,11 +10,21 @@ public struct ScheduledTask: Sendable {
     public let schedule: CronSchedule?
     /// The task's time zone (schedule and windows).
     public let zone: TimeZoneRules
-    /// The plugin instance `create` returned for this task.
-    public let instance: PluginInstance
-
     /// The plugin that runs it.
-    public var plugin: LoadedPlugin { instance.plugin }
+    public let plugin: LoadedPlugin
+    /// The plugin instance `create` returned for this task in this process; nil for `isolation: process` tasks,
+    /// whose plugin code only ever runs in worker processes.
+    public let instance: PluginInstance?
+
+    /// Creates a task.
+    public init(spec: TaskSpec, schedule: CronSchedule?, zone: TimeZoneRules, plugin: LoadedPlugin,
+                instance: PluginInstance?) {
+        self.spec = spec
+        self.schedule = schedule
+        self.zone = zone
+        self.plugin = plugin
+        self.instance = instance
+    }
 
     /// What the state machine needs; disabled and `@reboot` tasks have no schedule.
     public var definition: TaskDefinition {

@@ -1,7 +1,7 @@
 public import Config
 import Cron
 public import Logging
-import PluginHost
+public import PluginHost
 import Foundation
 
 /// Builds a `Generation`: reads and validates the configuration, scans the plugin directory, and calls `create`
@@ -17,12 +17,20 @@ public struct GenerationLoader: Sendable {
     public var pool: BlockingThreadPool
     /// The logger plugins log through during `create`.
     public var logger: Logger
+    /// Loads each new or changed plugin file in a throw-away process before it is dlopened here (nil: no probe).
+    public var vetter: (any PluginVetter)?
+    /// Checks the config of `isolation: process` tasks in a worker process, so a plugin that crashes in `create`
+    /// never runs `create` in the daemon (nil: `create` runs here for every task).
+    public var workerCheck: (@Sendable (TaskSpec, LoadedPlugin, String) -> Result<Void, PluginFailure>)?
 
     /// Creates a loader.
     public init(
         configPath: String, environment: [String: String], allowInsecurePlugins: Bool,
-        pool: BlockingThreadPool, logger: Logger
+        pool: BlockingThreadPool, logger: Logger, vetter: (any PluginVetter)? = nil,
+        workerCheck: (@Sendable (TaskSpec, LoadedPlugin, String) -> Result<Void, PluginFailure>)? = nil
     ) {
+        self.vetter = vetter
+        self.workerCheck = workerCheck
         self.configPath = configPath
         self.environment = environment
         self.allowInsecurePlugins = allowInsecurePlugins
@@ -61,7 +69,7 @@ public struct GenerationLoader: Sendable {
                 directory: config.pluginsDirectory,
                 cacheDirectory: Self.pluginCacheDirectory(for: config),
                 allowInsecure: allowInsecurePlugins),
-            logger: logger)
+            logger: logger, vetter: vetter)
         let catalog = loader.load(previous: previous?.catalog)
 
         let unknown = config.unknownPluginDiagnostics(known: Set(catalog.plugins.keys))
@@ -95,18 +103,35 @@ public struct GenerationLoader: Sendable {
                 continue
             }
             let schedule = spec.cron.map { CronSchedule(expression: $0, zone: zone) }
-            if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON {
-                tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, instance: old.instance))
+            let isolated = spec.isolation == .process && workerCheck != nil
+            if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON,
+               (old.instance == nil) == isolated
+            {
+                tasks.append(ScheduledTask(
+                    spec: spec, schedule: schedule, zone: zone, plugin: plugin, instance: old.instance))
+                continue
+            }
+            let stateDirectory = Self.taskStateDirectory(for: config, task: spec.name)
+            if isolated, let workerCheck {
+                // The plugin's create runs in a worker: a crash there is a config error, not a dead daemon.
+                switch workerCheck(spec, plugin, stateDirectory) {
+                case .success:
+                    tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, plugin: plugin, instance: nil))
+                case .failure(let failure):
+                    errors.append(ConfigDiagnostic(
+                        location: spec.configLocation,
+                        message: "task \"\(spec.name)\": plugin \"\(plugin.name)\" rejected its config (checked in a "
+                            + "worker process): \(failure.message)"))
+                }
                 continue
             }
             switch plugin.makeInstance(
-                taskName: spec.name, configJSON: spec.configJSON,
-                stateDirectory: Self.taskStateDirectory(for: config, task: spec.name),
+                taskName: spec.name, configJSON: spec.configJSON, stateDirectory: stateDirectory,
                 logger: logger.with(task: spec.name, plugin: plugin.name))
             {
             case .success(let instance):
                 created.append(instance)
-                tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, instance: instance))
+                tasks.append(ScheduledTask(spec: spec, schedule: schedule, zone: zone, plugin: plugin, instance: instance))
             case .failure(let failure):
                 errors.append(ConfigDiagnostic(
                     location: spec.configLocation,

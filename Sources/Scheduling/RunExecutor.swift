@@ -27,6 +27,11 @@ public struct InProcessExecutor: RunExecutor {
 
     /// Calls `run` on the task's instance.
     public func execute(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger) -> RunCompletion {
-        .returned(task.instance.run(request, control: control, logger: logger))
+        guard let instance = task.instance else {
+            return .returned(RunResult(
+                status: .permanent, message: "task \(task.spec.name) has no in-process instance (isolation: process)",
+                output: nil))
+        }
+        return .returned(instance.run(request, control: control, logger: logger))
     }
 }

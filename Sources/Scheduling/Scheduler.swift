@@ -127,9 +127,10 @@ public actor Scheduler: Service {
     public func apply(_ next: Generation) {
         let previous = generation
         generation = next
-        let kept = Set(next.tasks.map { ObjectIdentifier($0.instance) })
-        for task in previous.tasks where !kept.contains(ObjectIdentifier(task.instance)) {
-            retire(task.instance)
+        let kept = Set(next.tasks.compactMap { $0.instance.map(ObjectIdentifier.init) })
+        for task in previous.tasks {
+            guard let instance = task.instance, !kept.contains(ObjectIdentifier(instance)) else { continue }
+            retire(instance)
         }
         pending += machine.install(
             next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
@@ -380,8 +381,9 @@ public actor Scheduler: Service {
 
     private func launch(_ run: ActiveRun, group: inout DiscardingTaskGroup) {
         active[run.run.serial] = run
-        let key = ObjectIdentifier(run.task.instance)
-        instanceUse[key, default: (run.task.instance, 0)].runs += 1
+        if let instance = run.task.instance {
+            instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
+        }
         let request = RunRequest(
             taskName: run.run.task, runID: run.id, scheduledAt: run.run.scheduledAt, startedAt: run.startedAt,
             attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
@@ -459,8 +461,8 @@ public actor Scheduler: Service {
         }
         emit(.finished(
             task: run.run.task, runID: run.id, status: outcome.status, durationMicros: now - run.startedAt))
-        let key = ObjectIdentifier(run.task.instance)
-        if completion != nil {
+        if completion != nil, let instance = run.task.instance {
+            let key = ObjectIdentifier(instance)
             instanceUse[key]?.runs -= 1
             if instanceUse[key]?.runs == 0, let instance = retired.removeValue(forKey: key) {
                 instanceUse[key] = nil
@@ -485,7 +487,7 @@ public actor Scheduler: Service {
     }
 
     private static func outcome(of run: ActiveRun, completion: RunCompletion?) -> Outcome {
-        let timeoutNote = run.task.spec.timeout.map { "timed out after \($0)" } ?? "timed out"
+        let timeoutNote = run.task.spec.timeout.map { "timed out after \(TaskDefinition.durationText($0.micros))" } ?? "timed out"
         switch completion {
         case nil:
             return Outcome(

@@ -60,7 +60,7 @@ struct OperationsConfigTests {
             + "number above 0 and up to 100 followed by %, e.g. 5%"),
         (withTask("alerts:\n  memory: {limit: lots}"),
          "config.yaml:6:19: error: invalid size \"lots\" for \"limit\" in section \"memory\"; write a whole number "
-            + "with a unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB), e.g. 512MiB"),
+            + "with a unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), e.g. 512MiB"),
         (withTask("alerts:\n  on_alert: [notfy]\n"),
          "config.yaml:6:14: error: \"on_alert\" in section \"alerts\" names an unknown task \"notfy\""),
         (withTask("alerts:\n  on_alert: [T]\n"),

@@ -1,4 +1,5 @@
 import Config
+import Cron
 import Testing
 
 /// The execution-policy keys: what a valid file yields, and every mistake with its position.
@@ -215,11 +216,11 @@ struct TimingConfigTests {
     }
 
     @Test func rfc3339NeedsAnOffsetAndAValidDate() {
-        #expect(RFC3339.parse("2026-11-23T14:05:10Z") == 1_795_442_710)
-        #expect(RFC3339.parse("2026-11-23T15:05:10.250+01:00") == 1_795_442_710)
-        #expect(RFC3339.parse("2026-11-23T14:05:10") == nil)
-        #expect(RFC3339.parse("2026-02-29T00:00:00Z") == nil)
-        #expect(RFC3339.parse("2028-02-29T00:00:00Z") != nil)
+        #expect(CronFormat.parseRFC3339("2026-11-23T14:05:10Z") == 1_795_442_710)
+        #expect(CronFormat.parseRFC3339("2026-11-23T15:05:10.250+01:00") == 1_795_442_710)
+        #expect(CronFormat.parseRFC3339("2026-11-23T14:05:10") == nil)
+        #expect(CronFormat.parseRFC3339("2026-02-29T00:00:00Z") == nil)
+        #expect(CronFormat.parseRFC3339("2028-02-29T00:00:00Z") != nil)
     }
 }
 

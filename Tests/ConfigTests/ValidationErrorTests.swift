@@ -41,7 +41,27 @@ struct ValidationErrorTests {
                 + "timezone, enabled, timeout, overlap, max_instances, group, timeout_grace, retry, catch_up, "
                 + "max_lateness, max_catch_up, startup, startup_delay, jitter, after, on, on_failure, on_success, "
                 + "window, window_policy, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
-                + "expect_success_within, config, description"),
+                + "expect_success_within, isolation, limits, env, working_directory, config, description"),
+        ErrorCase(task("    isolation: processs"),
+            "config.yaml:5:16: error: invalid value \"processs\" for \"isolation\" in task \"t\"; did you mean "
+                + "\"process\"?; valid values: in-process, process"),
+        ErrorCase(task("    isolation: process\n    limits: {memory: 12 parsecs}"),
+            "config.yaml:6:22: error: invalid size \"12 parsecs\" for \"memory\" in \"limits\" in task \"t\"; "
+                + "write a whole number with a unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), e.g. 512MiB"),
+        ErrorCase(task("    isolation: process\n    limits: {open_files: 3}"),
+            "config.yaml:6:26: error: \"open_files\" in \"limits\" in task \"t\" must be at least 16, found 3"),
+        ErrorCase(task("    isolation: process\n    limits: {memroy: 1GiB}"),
+            "config.yaml:6:14: error: unknown key \"memroy\" in \"limits\" in task \"t\"; did you mean \"memory\"?"),
+        ErrorCase(task("    isolation: process\n    env: {1BAD: x}"),
+            "config.yaml:6:11: error: invalid environment variable name \"1BAD\" in \"env\" in task \"t\"; use "
+                + "letters, digits and _ (not first), e.g. LANG"),
+        // Without a schedule, so the check runs whether or not the cron engine is linked.
+        ErrorCase("tasks:\n  - name: t\n    plugin: p\n    startup: true\n    limits: {cpu_seconds: 60}\n",
+            "config.yaml:5:13: error: \"limits\" in task \"t\" only applies with isolation: process (it is "
+                + "in-process); add isolation: process to the task or remove limits"),
+        ErrorCase("plugins:\n  isolation: {stamp: sandbox}\n",
+            "config.yaml:2:22: error: invalid value \"sandbox\" for \"stamp\" in \"isolation\" in section "
+                + "\"plugins\"; valid values: in-process, process"),
         ErrorCase("taks: []\n",
             "config.yaml:1:1: error: unknown key \"taks\" at the top level; did you mean \"tasks\"?"),
         ErrorCase("limits:\n  max_runing: 2\n",

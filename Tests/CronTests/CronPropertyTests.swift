@@ -1,88 +1,6 @@
 @testable import Cron
 import Testing
 
-/// A slow, obviously-correct reference: steps through time and checks each instant against the fields, with day
-/// matching re-derived naively (no bit tricks), and the DST rules written out instant by instant.
-struct ReferenceMatcher {
-    let expression: CronExpression
-    let zone: TimeZoneRules
-    let dstGap: DSTGapPolicy
-
-    /// Whether the calendar day matches, recomputed naively.
-    func dayMatches(year: Int64, month: Int, day: Int) -> Bool {
-        let fields = expression.fields
-        guard fields.years.contains(year), fields.months & (1 << UInt16(month)) != 0 else { return false }
-        let spec = fields.days
-        let length = CivilDate.daysInMonth(year: year, month: month)
-        func weekday(_ d: Int) -> Int { CivilDate.weekday(days: CivilDate.days(year: year, month: month, day: d)) }
-        let wd = weekday(day)
-        var byMonthDay = spec.monthDays & (1 << UInt32(day)) != 0
-        for n in 0..<31 where spec.lastDayOffsets & (1 << UInt32(n)) != 0 && day == length - n { byMonthDay = true }
-        for n in 1...31 where spec.nearestWeekdays & (1 << UInt32(n)) != 0 && n <= length {
-            var target = n
-            if weekday(n) == 6 { target = n == 1 ? 3 : n - 1 }
-            if weekday(n) == 0 { target = n == length ? n - 2 : n + 1 }
-            if target == day { byMonthDay = true }
-        }
-        if spec.lastWeekday {
-            var last = length
-            while weekday(last) == 0 || weekday(last) == 6 { last -= 1 }
-            if last == day { byMonthDay = true }
-        }
-        var byWeekday = spec.weekdays & (1 << UInt8(wd)) != 0
-        if spec.lastOfWeekdays & (1 << UInt8(wd)) != 0 && day + 7 > length { byWeekday = true }
-        if spec.nthWeekdays & (UInt64(1) << UInt64(wd * 8 + (day - 1) / 7 + 1)) != 0 { byWeekday = true }
-        if spec.monthDayRestricted && spec.weekdayRestricted && !spec.requireBoth { return byMonthDay || byWeekday }
-        return byMonthDay && byWeekday
-    }
-
-    /// Whether a wall-clock second matches every field.
-    func wallMatches(_ wall: Int64) -> Bool {
-        let dayNumber = CivilDate.floorDiv(wall, 86_400)
-        let second = Int(wall - dayNumber * 86_400)
-        let date = CivilDate.date(days: dayNumber)
-        let fields = expression.fields
-        return dayMatches(year: date.year, month: date.month, day: date.day)
-            && fields.hours & (1 << UInt32(second / 3600)) != 0
-            && fields.minutes & (1 << UInt64(second % 3600 / 60)) != 0
-            && fields.seconds & (1 << UInt64(second % 60)) != 0
-    }
-
-    /// Whether the schedule fires at `instant`, by the DST rules stated in DESIGN.md §4.
-    func fires(at instant: Int64) -> Bool {
-        let offset = Int64(zone.offset(at: instant))
-        let wall = instant + offset
-        guard expression.isFixedTime else { return wallMatches(wall) }
-        if wallMatches(wall) {
-            // A fixed job runs a repeated wall time only in its first pass.
-            let seenBefore = [1800, 3600, 7200, 86_400].contains { delta in
-                let earlier = instant - Int64(delta)
-                return earlier + Int64(zone.offset(at: earlier)) == wall
-            }
-            if !seenBefore { return true }
-        }
-        let before = Int64(zone.offset(at: instant - 1))
-        if dstGap == .coalesce, before < offset {
-            var gapWall = instant + before
-            while gapWall < wall {
-                if wallMatches(gapWall) { return true }
-                gapWall += 1
-            }
-        }
-        return false
-    }
-
-    /// The first instant after `instant` that fires, stepping by `step` seconds, up to `limit`; nil if none.
-    func next(after instant: Int64, step: Int64, limit: Int64) -> Int64? {
-        var candidate = (instant / step + 1) * step
-        while candidate <= limit {
-            if fires(at: candidate) { return candidate }
-            candidate += step
-        }
-        return nil
-    }
-}
-
 /// Random expressions from a seeded generator, so failures reproduce.
 struct ExpressionGenerator {
     var state: UInt64
@@ -99,7 +17,7 @@ struct ExpressionGenerator {
         let b = a + next(high - a + 1)
         switch next(7) {
         case 0: return "*"
-        case 1: return "*/\(1 + next(min(12, high - low + 1)))"
+        case 1: return "*/\(1 + next(min(12, high - low)))"
         case 2: return "\(a)"
         case 3: return "\(a)-\(b)"
         case 4: return "\(a)-\(b)/\(1 + next(5))"
@@ -134,12 +52,12 @@ struct ExpressionGenerator {
     @Test func nextAgreesWithTheReferenceInUTC() throws {
         var generator = ExpressionGenerator(state: 0x5eed)
         var checked = 0
-        for round in 0..<3000 {
+        for round in 0..<2000 {
             let seconds = round % 5 == 0
             let text = generator.expression(seconds: seconds)
             let expression = try CronExpression.parse(text)
             let schedule = CronSchedule(expression: expression, zone: .utc)
-            let reference = ReferenceMatcher(expression: expression, zone: .utc, dstGap: .coalesce)
+            let reference = CronReferenceMatcher(expression: expression, zone: .utc, dstGap: .coalesce)
             let from = Int64(946_684_800 + generator.next(1_000_000_000))
             let step: Int64 = seconds ? 1 : 60
             guard let next = schedule.next(after: from) else {
@@ -159,7 +77,7 @@ struct ExpressionGenerator {
             }
             checked += 1
         }
-        #expect(checked > 2000)
+        #expect(checked > 1500)
     }
 
     /// Around DST transitions, frequent schedules agree with the reference walked minute by minute.
@@ -174,7 +92,7 @@ struct ExpressionGenerator {
             let gap: DSTGapPolicy = round % 3 == 0 ? .skip : .coalesce
             let expression = try CronExpression.parse(text)
             let schedule = CronSchedule(expression: expression, zone: zone, dstGap: gap)
-            let reference = ReferenceMatcher(expression: expression, zone: zone, dstGap: gap)
+            let reference = CronReferenceMatcher(expression: expression, zone: zone, dstGap: gap)
             let transition = transitions[round % transitions.count]
             var cursor = transition.instant - Int64(3 * 3600) - Int64(generator.next(24 * 60)) * 60
             for _ in 0..<6 {
@@ -202,7 +120,7 @@ struct ExpressionGenerator {
         }
     }
 
-    private func hasMatchingDay(_ reference: ReferenceMatcher, from: Int64, through: Int64) -> Bool {
+    private func hasMatchingDay(_ reference: CronReferenceMatcher, from: Int64, through: Int64) -> Bool {
         var day = from / 86_400
         while day * 86_400 <= through {
             let date = CivilDate.date(days: day)

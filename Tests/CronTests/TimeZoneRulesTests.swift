@@ -29,6 +29,14 @@ import Testing
         ("Europe/Paris", 2150, ["2150-03-29T01:00:00Z", "2150-10-25T01:00:00Z"]),
         ("America/Santiago", 2026, ["2026-04-05T03:00:00Z", "2026-09-06T04:00:00Z"]),
         ("Asia/Kathmandu", 2026, []),
+        // Footer rules: 30-minute DST, times of 24:00, midnight changes, negative DST (Dublin), no DST (Casablanca).
+        ("Australia/Lord_Howe", 2150, ["2150-04-04T15:00:00Z", "2150-10-03T15:30:00Z"]),
+        ("America/Santiago", 2150, ["2150-04-05T03:00:00Z", "2150-09-06T04:00:00Z"]),
+        ("America/Havana", 2150, ["2150-03-08T05:00:00Z", "2150-11-01T05:00:00Z"]),
+        ("Europe/Dublin", 2150, ["2150-03-29T01:00:00Z", "2150-10-25T01:00:00Z"]),
+        ("Pacific/Chatham", 2150, ["2150-04-04T14:00:00Z", "2150-09-26T14:00:00Z"]),
+        ("America/New_York", 2199, ["2199-03-10T07:00:00Z", "2199-11-03T06:00:00Z"]),
+        ("Africa/Casablanca", 2150, []),
     ] as [(String, Int, [String])])
     func transitionsOfAYear(_ zone: String, _ year: Int, _ expected: [String]) throws {
         let rules = try TimeZoneRules(identifier: zone)

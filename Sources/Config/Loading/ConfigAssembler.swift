@@ -32,6 +32,14 @@ struct ConfigAssembler {
             }
             groupNames.append(group.name.value)
         }
+        var pluginIsolation: [String: IsolationMode] = [:]
+        for entry in draft.plugins.isolation {
+            if pluginIsolation[entry.name.value] != nil {
+                diagnostics.error("duplicate plugin \"\(entry.name.value)\" in \"isolation\" in section \"plugins\"",
+                                  at: entry.name.mark)
+            }
+            pluginIsolation[entry.name.value] = entry.mode
+        }
         var tasks: [TaskSpec] = []
         // Tasks named in another task's on_failure / on_success run as hooks: that is enough to start them.
         let hookTargets = Set(draft.tasks.flatMap { $0.onFailure.map(\.value) + $0.onSuccess.map(\.value) })
@@ -122,6 +130,11 @@ struct ConfigAssembler {
             spec.windows = task.windows
             spec.windowPolicy = task.windowPolicy
             spec.expectSuccessWithin = task.expectSuccessWithin
+            spec.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
+            checkWorkerSettings(task, mode: spec.isolation, diagnostics: &diagnostics)
+            spec.limits = task.limits?.value.limits ?? ResourceLimits()
+            spec.environment = task.environment?.value ?? [:]
+            spec.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
             spec.at = task.at.map(\.value).sorted()
             spec.every = task.every.map {
                 IntervalSchedule(every: $0.value, anchor: task.anchor?.value, mode: task.everyMode?.value ?? .fixedRate)
@@ -162,12 +175,28 @@ struct ConfigAssembler {
         config.alerts = AlertSettings(
             checkInterval: draft.alerts.checkInterval, errorRateThreshold: draft.alerts.errorRate.threshold,
             errorRateWindow: draft.alerts.errorRate.window, errorRateMinimumRuns: draft.alerts.errorRate.minRuns,
-            memoryThreshold: draft.alerts.memory.threshold, memoryLimitBytes: draft.alerts.memory.limit,
+            memoryThreshold: draft.alerts.memory.threshold, memoryLimitBytes: draft.alerts.memory.limit.map { Int64(clamping: $0) },
             onAlert: draft.alerts.onAlert.map(\.value))
         config.retention = RetentionSettings(
             keep: draft.state.historyRetention, keepFailed: draft.state.historyKeepFailed,
             pruneInterval: draft.state.pruneInterval)
+        config.isolation = draft.isolation
+        config.pluginIsolation = pluginIsolation
         return config
+    }
+
+    /// Reports `limits`, `env` and `working_directory` on a task that runs in process, where they cannot apply.
+    private func checkWorkerSettings(_ task: TaskDraft, mode: IsolationMode, diagnostics: inout DiagnosticCollector) {
+        guard mode == .inProcess else { return }
+        let set: [(String, YAMLMark)] = [
+            task.limits.map { ("limits", $0.mark) }, task.environment.map { ("env", $0.mark) },
+            task.workingDirectory.map { ("working_directory", $0.mark) },
+        ].compactMap { $0 }
+        for (key, mark) in set {
+            diagnostics.error(
+                "\"\(key)\" in \(task.label) only applies with isolation: process (it is in-process); "
+                    + "add isolation: process to the task or remove \(key)", at: mark)
+        }
     }
 
     /// Parses a task's schedule with its name as the `H` seed; errors point at the offending token.

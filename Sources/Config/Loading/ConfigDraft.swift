@@ -4,6 +4,8 @@ struct ConfigDraft {
     struct Plugins {
         /// `plugins.directory`, as written.
         var directory = "plugins"
+        /// `plugins.isolation`: per-plugin isolation modes.
+        var isolation: [PluginIsolationDraft] = []
     }
 
     /// `state:`.
@@ -30,7 +32,7 @@ struct ConfigDraft {
         /// `alerts.memory`.
         struct Memory {
             var threshold = 0.8
-            var limit: Int64?
+            var limit: UInt64?
         }
 
         var checkInterval: Duration = .seconds(30)
@@ -53,6 +55,8 @@ struct ConfigDraft {
 
     /// `timezone:`, when set.
     var timezone: Located<String>?
+    /// `isolation:`: the default isolation mode of every task.
+    var isolation: IsolationMode = .inProcess
     /// `plugins:`.
     var plugins = Plugins()
     /// `state:`.
@@ -93,8 +97,10 @@ struct ConfigDraft {
     static var schema: MappingSchema<ConfigDraft> {
         MappingSchema([
             .optional("timezone", \.timezone, ValueDecoder.nonEmptyString.located),
+            .field("isolation", \.isolation, .oneOf()),
             .section("plugins", \.plugins, MappingSchema([
                 .field("directory", \.directory, .nonEmptyString),
+                .field("isolation", \.isolation, .pluginIsolation),
             ])),
             .section("state", \.state, MappingSchema([
                 .field("database", \.database, .nonEmptyString),
@@ -124,7 +130,7 @@ struct ConfigDraft {
                 ])),
                 .section("memory", \.memory, MappingSchema([
                     .field("threshold", \.threshold, .percentage),
-                    .optional("limit", \.limit, .byteSize),
+                    .optional("limit", \.limit, .byteSize(minimum: 1)),
                 ])),
                 .field("on_alert", \.onAlert, .taskNames),
             ])),

@@ -1,3 +1,4 @@
+import Cron
 /// One task as decoded, before cross-checks (unique names, time zones) and cron parsing.
 struct TaskDraft {
     /// Where the task's mapping starts.
@@ -88,6 +89,36 @@ struct TaskDraft {
     /// `expect_success_within:`.
     var expectSuccessWithin: Duration?
 
+    /// `isolation:`, nil for the plugin's or the global default.
+    var isolation: Located<IsolationMode>?
+    /// `limits:`.
+    var limits: Located<LimitsDraft>?
+    /// `env:`.
+    var environment: Located<[String: String]>?
+    /// `working_directory:`, as written.
+    var workingDirectory: Located<String>?
+
+    /// `limits:` as decoded (worker-process resource limits).
+    struct LimitsDraft {
+        var memory: UInt64?
+        var cpuSeconds: Int?
+        var openFiles: Int?
+
+        static var schema: MappingSchema<LimitsDraft> {
+            MappingSchema([
+                .optional("memory", \.memory, .byteSize(minimum: 1 << 20)),
+                .optional("cpu_seconds", \.cpuSeconds, .integer(minimum: 1)),
+                .optional("open_files", \.openFiles, .integer(minimum: 16)),
+            ])
+        }
+
+        /// The typed limits.
+        var limits: ResourceLimits {
+            ResourceLimits(memoryBytes: memory, cpuSeconds: cpuSeconds.map(UInt64.init),
+                           openFiles: openFiles.map(UInt64.init))
+        }
+    }
+
     /// `retry:` as decoded.
     struct RetryDraft {
         var attempts: Int?
@@ -142,6 +173,10 @@ struct TaskDraft {
             .optional("rate_limit", \.rateLimit, .section(RateLimitDraft(), RateLimitDraft.schema)),
             .field("rate_policy", \.ratePolicy, .oneOf()),
             .optional("expect_success_within", \.expectSuccessWithin, .duration(allowZero: false)),
+            .optional("isolation", \.isolation, ValueDecoder<IsolationMode>.oneOf().located),
+            .optional("limits", \.limits, ValueDecoder.section(LimitsDraft(), LimitsDraft.schema).located),
+            .optional("env", \.environment, ValueDecoder.environment.located),
+            .optional("working_directory", \.workingDirectory, ValueDecoder.nonEmptyString.located),
             .optional("config", \.config, ValueDecoder.jsonObject.located),
             .optional("description", \.description, .string),
         ])
@@ -256,7 +291,7 @@ extension ValueDecoder where Value == [Located<Int64>] {
         .oneOrMany(ValueDecoder<String>.nonEmptyString.parsed(
             "an RFC 3339 instant such as 2026-12-01T10:00:00+01:00"
         ) { text in
-            guard let seconds = RFC3339.parse(text) else {
+            guard let seconds = CronFormat.parseRFC3339(text) else {
                 return .failure(ParseFailure(message:
                     "invalid instant \"\(text)\"; write RFC 3339 with an offset, e.g. 2026-12-01T10:00:00+01:00 "
                         + "or 2026-12-01T09:00:00Z"))

@@ -24,6 +24,10 @@ public struct HousekeeperConfig: Sendable, Hashable {
     public var groups: [String: Int] = [:]
     /// Rate limits of named groups (`groups: {NAME: {rate_limit: {runs: N, per: 1m}}}`).
     public var groupRateLimits: [String: RateLimit] = [:]
+    /// The default isolation mode of tasks (`isolation:`, default `in-process`).
+    public var isolation: IsolationMode = .inProcess
+    /// Isolation modes by plugin name (`plugins.isolation`), overriding `isolation` for that plugin's tasks.
+    public var pluginIsolation: [String: IsolationMode] = [:]
     /// The tasks in file order.
     public var tasks: [TaskSpec]
     /// Warnings (not errors) found while loading.

@@ -65,6 +65,16 @@ public struct TaskSpec: Sendable, Hashable {
     /// The dead-man's switch: an alert is raised when the task has not succeeded for this long
     /// (`expect_success_within`), if set.
     public var expectSuccessWithin: Duration?
+    /// Where the plugin code runs: the task's `isolation:`, else `plugins.isolation` for its plugin, else the
+    /// global `isolation:` (default `in-process`).
+    public var isolation: IsolationMode = .inProcess
+    /// Resource limits of the worker process (`limits:`; `isolation: process` only).
+    public var limits = ResourceLimits()
+    /// Variables the worker process gets, on top of a clean environment (`env:`; `isolation: process` only).
+    public var environment: [String: String] = [:]
+    /// The worker's working directory, absolute (`working_directory:`, relative to the config file's folder;
+    /// `isolation: process` only); nil keeps the daemon's.
+    public var workingDirectory: String?
     /// The task's `config:` mapping as a JSON object (`{}` when absent).
     public var configJSON: String
     /// A free-form description for people (`description:`), if any.

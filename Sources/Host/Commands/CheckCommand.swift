@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Cron
 import Foundation
+import Isolation
 import Logging
 import Scheduling
 
@@ -19,7 +20,8 @@ struct CheckCommand: AsyncParsableCommand {
         let loader = GenerationLoader(
             configPath: options.config, environment: options.environment,
             allowInsecurePlugins: options.allowInsecurePlugins, pool: BlockingThreadPool(name: "hk-check"),
-            logger: Self.quietLogger)
+            logger: Self.quietLogger, vetter: PluginProbe(logger: Self.quietLogger),
+            workerCheck: WorkerIsolation.configCheck(logger: Self.quietLogger))
         let generation: Generation
         do {
             generation = try await loader.load(previous: nil)
@@ -27,7 +29,7 @@ struct CheckCommand: AsyncParsableCommand {
             report(error.diagnostics)
             throw ExitCode(1)
         }
-        defer { for task in generation.tasks { task.instance.destroy() } }
+        defer { for task in generation.tasks { task.instance?.destroy() } }
         for rejection in generation.catalog.rejected {
             Console.error("\(rejection.path): warning: plugin file rejected: \(rejection.reason)")
         }

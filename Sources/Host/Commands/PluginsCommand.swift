@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import Isolation
 import Logging
 import PluginHost
 import Scheduling
@@ -26,7 +27,9 @@ struct PluginsCommand: ParsableCommand {
                 directory: config.pluginsDirectory,
                 cacheDirectory: GenerationLoader.pluginCacheDirectory(for: config),
                 allowInsecure: options.allowInsecurePlugins),
-            logger: Logger(label: "housekeeper.plugins"))
+            logger: Logger(label: "housekeeper.plugins"),
+            // A file that crashes or hangs while loading is rejected by a probe process, not by our own death.
+            vetter: PluginProbe(logger: Logger(label: "housekeeper.probe")))
         let catalog = loader.load()
         let rows = catalog.plugins.values.sorted { $0.name < $1.name }.map { plugin in
             [plugin.name, plugin.version, "\(plugin.abiVersion >> 16).\(plugin.abiVersion & 0xFFFF)",

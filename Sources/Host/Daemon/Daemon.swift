@@ -3,6 +3,7 @@ import ArgumentParser
 import Config
 import Foundation
 import History
+import Isolation
 import Logging
 import PluginHost
 import Scheduling
@@ -42,7 +43,8 @@ struct Daemon {
         let control = BlockingThreadPool(name: "hk-control")
         let loader = GenerationLoader(
             configPath: options.config, environment: options.environment,
-            allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger)
+            allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger,
+            vetter: PluginProbe(logger: logger), workerCheck: WorkerIsolation.configCheck(logger: logger))
 
         let generation: Generation
         do {
@@ -77,9 +79,11 @@ struct Daemon {
         }
 
         let startedAt = clock.now()
+        let config = generation.config
+        let worker = WorkerExecutor(stateDirectory: { GenerationLoader.taskStateDirectory(for: config, task: $0) })
         let scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "hk-run"),
-            logger: logger)
+            logger: logger, executor: WorkerExecutor.picker(worker: worker))
         let metrics = HousekeeperMetrics(processStart: Double(startedAt) / 1_000_000)
         await scheduler.observe { metrics.observe($0) }
         metrics.recordLoad(pluginsLoaded: generation.catalog.plugins.count, failures: generation.catalog.rejected.count)

@@ -1,0 +1,86 @@
+import Config
+import Logging
+import Foundation
+import Isolation
+import PluginHost
+import Testing
+
+/// Hard stops and resource limits: SIGTERM becomes should_stop, SIGKILL follows after the grace, and a limit
+/// the worker runs into is named in the reason.
+@Suite(.serialized)
+struct WorkerStopAndLimitTests {
+    /// A logger that raises the stop flag as soon as the plugin says it is looping (no waiting in the test).
+    static func stopWhenLooping(_ control: RunControl) -> (Logger, RecordingLogHandler.Store) {
+        RecordingLogHandler.logger { message in
+            if message == "looping" { control.requestStop() }
+        }
+    }
+
+    @Test func aPluginIgnoringShouldStopIsKilledWithSIGKILLAfterTheGrace() async throws {
+        let workspace = try IsolationWorkspace()
+        let control = RunControl()
+        let (logger, _) = Self.stopWhenLooping(control)
+        let job = workspace.job(try workspace.buildFixture("loop", mode: "LOOP"), timeoutGrace: .milliseconds(200))
+        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        guard case .crashed(let reason, _) = report.completion else {
+            Issue.record("expected a crash, got \(report.completion)")
+            return
+        }
+        #expect(reason.hasPrefix("the worker ignored the stop request and was killed with SIGKILL after timeout_grace"))
+        #expect(report.escalation == .killed)
+        #expect(report.termination == .signaled(SIGKILL))
+    }
+
+    @Test func aCooperativePluginSeesShouldStopOnSIGTERMAndReturnsCancelled() async throws {
+        let workspace = try IsolationWorkspace()
+        let control = RunControl()
+        let (logger, _) = Self.stopWhenLooping(control)
+        // A grace far longer than the test may take: only SIGTERM can end this run in time.
+        let job = workspace.job(try workspace.buildFixture("coop", mode: "COOPERATIVE"), timeoutGrace: .seconds(600))
+        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        #expect(report.completion == .returned(RunResult(status: .cancelled, message: "stopped on request", output: nil)))
+        #expect(report.escalation == .terminated)
+        #expect(report.termination == .exited(0))
+    }
+
+    @Test func allocatingPastTheMemoryLimitIsReportedAsSuch() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("memory", mode: "MEMORY"),
+                                limits: ResourceLimits(memoryBytes: 64 << 20))
+        let report = await IsolationWorkspace.execute(job)
+        guard case .crashed(let reason, _) = report.completion else {
+            Issue.record("expected a crash, got \(report.completion)")
+            return
+        }
+        #expect(reason.hasPrefix("memory limit exceeded (limits.memory 64 MiB): the worker died of SIGSEGV"))
+        #expect(reason.contains("allocating"))
+        #expect(report.limitExceeded == .memory)
+    }
+
+    @Test func burningPastTheCPULimitIsReportedAsSuch() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("spin", mode: "SPIN"), limits: ResourceLimits(cpuSeconds: 1))
+        let report = await IsolationWorkspace.execute(job)
+        guard case .crashed(let reason, _) = report.completion else {
+            Issue.record("expected a crash, got \(report.completion)")
+            return
+        }
+        #expect(reason.hasPrefix("CPU limit exceeded (limits.cpu_seconds 1): the worker was stopped by SIGXCPU"))
+        #expect(report.limitExceeded == .cpuSeconds)
+        #expect(report.cpuMicroseconds >= 500_000)  // it burned CPU until stopped (kernel accounting is coarse)
+    }
+
+    @Test func runningOutOfDescriptorsUnderTheOpenFilesLimitIsReportedAsSuch() async throws {
+        let workspace = try IsolationWorkspace()
+        let job = workspace.job(try workspace.buildFixture("files", mode: "FILES"), limits: ResourceLimits(openFiles: 32))
+        let report = await IsolationWorkspace.execute(job)
+        guard case .returned(let result) = report.completion else {
+            Issue.record("expected a result, got \(report.completion)")
+            return
+        }
+        #expect(result.status == .error)
+        #expect(result.message.hasPrefix("fopen: Too many open files (the open-files limit was reached: "
+            + "limits.open_files 32"))
+        #expect(report.limitExceeded == .openFiles)
+    }
+}
