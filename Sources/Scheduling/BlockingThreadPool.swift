@@ -26,7 +26,10 @@ public final class BlockingThreadPool: Sendable {
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         state.jobs.append(job)
-        let spawn = state.idle == 0
+        // Spawn unless an idle thread is left for every waiting job. Comparing with the job count (not
+        // `idle == 0`) matters: a signalled thread stays counted idle until it wakes, so two quick submits would
+        // both see it and the second job would wait behind the first, forever if the first never returns.
+        let spawn = state.jobs.count > state.idle
         if spawn { state.threads += 1 }
         let number = state.threads
         condition.signal()

@@ -59,7 +59,7 @@ import Testing
         let sandbox = try Sandbox()
         let http = try AdminHTTP()
         let daemon = try await Self.start(http, sandbox)
-        try await eventually("the quick and broken start-up runs to end") {
+        try await eventually("the quick and broken start-up runs to end\n\((try? sandbox.history()) ?? [])\n\(daemon.log)") {
             let rows = try sandbox.history()
             return rows.contains { $0["task"] as? String == "quick" && $0["status"] as? String == "succeeded" }
                 && rows.contains { $0["task"] as? String == "broken" && $0["status"] as? String == "failed" }
@@ -267,7 +267,7 @@ import Testing
         let sandbox = try Sandbox()
         let http = try AdminHTTP()
         let daemon = try await Self.start(http, sandbox)
-        try await eventually("the start-up runs of quick and broken to end") {
+        try await eventually("the start-up runs of quick and broken to end\n\((try? sandbox.history()) ?? [])\n\(daemon.log)") {
             let rows = try sandbox.history()
             return rows.contains { $0["task"] as? String == "quick" && $0["status"] as? String == "succeeded" }
                 && rows.contains { $0["task"] as? String == "broken" && $0["status"] as? String == "failed" }
