@@ -48,6 +48,13 @@ public final class BlockingThreadPool: Sendable {
         }
     }
 
+    /// How many threads wait for a job (for tests).
+    var idleCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return state.idle
+    }
+
     /// How many threads the pool has started (for tests and metrics).
     public var threadCount: Int {
         condition.lock()

@@ -7,9 +7,10 @@ import Testing
 struct BlockingThreadPoolTests {
     @Test func aJobSubmittedRightAfterABlockingOneRunsWhileTheFirstBlocks() async throws {
         let pool = BlockingThreadPool(name: "test")
-        // Leave one idle thread, as a daemon does after its first runs.
         await pool.run {}
         for _ in 0..<20 {
+            // Every thread idle, as in a daemon between runs (polling for a state, not for time).
+            while pool.idleCount < pool.threadCount { await Task.yield() }
             let release = DispatchSemaphore(value: 0)
             let ran = DispatchSemaphore(value: 0)
             // Back to back: the idle thread has not woken for the first job when the second arrives.
