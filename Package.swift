@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: The public contract
@@ -96,10 +99,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "Config", "History", "Scheduling",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Config", "History", "PluginHost", "Scheduling", "Telemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation",
+                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation", "Telemetry", "Admin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,7 +207,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "IntegrationTests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            name: "TelemetryTests",
+            dependencies: ["Telemetry", "Scheduling", "History", "Config", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AdminTests",
+            dependencies: ["Admin", "Config"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -92,13 +92,18 @@ public struct RunQuery: Sendable, Hashable {
     public var limit: Int
     /// Only rows with an id below this (pagination, newest first).
     public var beforeID: Int64?
+    /// Only rows whose nominal instant is at or after this (µs since the epoch).
+    public var since: Int64?
 
     /// Creates a query.
-    public init(task: String? = nil, statuses: Set<RunStatus> = [], limit: Int = 50, beforeID: Int64? = nil) {
+    public init(
+        task: String? = nil, statuses: Set<RunStatus> = [], limit: Int = 50, beforeID: Int64? = nil, since: Int64? = nil
+    ) {
         self.task = task
         self.statuses = statuses
         self.limit = limit
         self.beforeID = beforeID
+        self.since = since
     }
 
     var request: QueryInterfaceRequest<RunRecord> {
@@ -108,6 +113,7 @@ public struct RunQuery: Sendable, Hashable {
             request = request.filter(statuses.map(\.rawValue).contains(RunRecord.Columns.status))
         }
         if let beforeID { request = request.filter(RunRecord.Columns.id < beforeID) }
+        if let since { request = request.filter(RunRecord.Columns.scheduledAt >= since) }
         return request.order(RunRecord.Columns.id.desc).limit(limit)
     }
 }

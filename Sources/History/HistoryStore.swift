@@ -83,6 +83,10 @@ public struct HistoryStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3-retention") { db in
+            // The pruner deletes by age; without this index each batch would scan the whole table.
+            try db.execute(sql: "CREATE INDEX run_finished_at ON run(finished_at) WHERE finished_at IS NOT NULL")
+        }
         return migrator
     }
 }

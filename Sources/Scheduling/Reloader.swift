@@ -12,12 +12,18 @@ public struct Reloader: Service {
     let loader: GenerationLoader
     let scheduler: Scheduler
     let logger: Logger
+    let observer: @Sendable (ReloadOutcome, Generation) -> Void
 
     /// Creates a reloader.
-    public init(loader: GenerationLoader, scheduler: Scheduler, logger: Logger) {
+    /// - Parameter observer: told of every reload's outcome and the generation running after it (metrics).
+    public init(
+        loader: GenerationLoader, scheduler: Scheduler, logger: Logger,
+        observer: @escaping @Sendable (ReloadOutcome, Generation) -> Void = { _, _ in }
+    ) {
         self.loader = loader
         self.scheduler = scheduler
         self.logger = logger
+        self.observer = observer
     }
 
     /// Reloads on every SIGHUP until graceful shutdown.
@@ -50,6 +56,7 @@ public struct Reloader: Service {
                 "kept.generation": "\(previous.number)",
                 "hint": "fix the errors above and send SIGHUP again; the running configuration is unchanged",
             ])
+            observer(.failed(error.diagnostics), previous)
             return .failed(error.diagnostics)
         }
         let change = GenerationChange(from: previous, to: next)
@@ -65,6 +72,7 @@ public struct Reloader: Service {
             "tasks.added": "\(change.added.sorted())", "tasks.removed": "\(change.removed.sorted())",
             "tasks.changed": "\(change.changed.sorted())", "plugins.loaded": "\(change.pluginsLoaded.sorted())",
         ])
+        observer(.applied(change), next)
         return .applied(change)
     }
 }

@@ -18,20 +18,25 @@ public actor Scheduler: Service {
     let pool: BlockingThreadPool
     let logger: Logger
     let executorFor: @Sendable (ScheduledTask) -> any RunExecutor
-    private(set) var generation: Generation
-    private var machine: SchedulerStateMachine
-    private let doorbell = Doorbell()
+    /// The running configuration generation.
+    public private(set) var generation: Generation
+    var machine: SchedulerStateMachine
+    let doorbell = Doorbell()
     private let shutdownRequested = Atomic<Bool>(false)
-    private var pending: [SchedulerAction] = []
-    private var active: [UInt64: ActiveRun] = [:]
+    var pending: [SchedulerAction] = []
+    var active: [UInt64: ActiveRun] = [:]
     /// History row ids of runs waiting in line, by serial.
-    private var queued: [UInt64: Int64] = [:]
+    var queued: [UInt64: Int64] = [:]
+    /// Callers of `requestRun` waiting for their run's first decision, by serial.
+    var decisionWaiters: [UInt64: CheckedContinuation<RunDecision?, Never>] = [:]
+    /// True while the loop dispatches runs (for `/ready`, and so alerts wait for start-up to run their tasks).
+    public private(set) var isDispatching = false
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
-    private var paused: Set<String> = []
+    var paused: Set<String> = []
     private var instanceUse: [ObjectIdentifier: (instance: PluginInstance, runs: Int)] = [:]
     private var retired: [ObjectIdentifier: PluginInstance] = [:]
-    private var phase: Phase = .running
+    var phase: Phase = .running
     private var listeners: [@Sendable (SchedulerEvent) -> Void] = []
     private var wallOffset: Micros?
     private let throttle = LogThrottle(interval: 300_000_000)
@@ -39,14 +44,14 @@ public actor Scheduler: Service {
     /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
     static let stepTolerance: Micros = 2_000_000
 
-    private enum Phase {
+    enum Phase {
         case running
         case draining(deadline: Micros)
         case hurrying
     }
 
     /// A run calling its plugin.
-    private final class ActiveRun: Sendable {
+    final class ActiveRun: Sendable {
         let id: Int64
         let run: PendingRun
         let task: ScheduledTask
@@ -100,6 +105,7 @@ public actor Scheduler: Service {
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
+        isDispatching = true
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 await self.loop(group: &group)
@@ -109,6 +115,9 @@ public actor Scheduler: Service {
             }
             await self.drain(group: &group)
         }
+        isDispatching = false
+        for waiter in decisionWaiters.values { waiter.resume(returning: nil) }
+        decisionWaiters.removeAll()
         for (_, entry) in instanceUse where entry.runs == 0 { entry.instance.destroy() }
         logger.info("scheduler.stopped")
     }
@@ -176,7 +185,9 @@ public actor Scheduler: Service {
 
     private func loop(group: inout DiscardingTaskGroup) async {
         while case .running = phase {
-            if shutdownRequested.load(ordering: .sequentiallyConsistent) {
+            // Cancellation (a service of the group failed) ends the loop like a shutdown request; otherwise the
+            // cancelled sleeps below would return at once and the loop would spin.
+            if shutdownRequested.load(ordering: .sequentiallyConsistent) || Task.isCancelled {
                 beginShutdown()
                 break
             }
@@ -211,6 +222,8 @@ public actor Scheduler: Service {
         for run in active.values { run.control.requestStop() }
         while !active.isEmpty {
             let now = clock.now()
+            // Cancelled: sleeping for the grace period is impossible (it returns at once); abandon now.
+            if Task.isCancelled, case .draining = phase { phase = .hurrying }
             switch phase {
             case .running:
                 phase = .draining(deadline: now + generation.config.shutdownGracePeriod.micros)
@@ -230,6 +243,7 @@ public actor Scheduler: Service {
 
     private func beginShutdown() {
         guard case .running = phase else { return }
+        isDispatching = false
         phase = .draining(deadline: clock.now() + generation.config.shutdownGracePeriod.micros)
         logger.info("scheduler.shutdown.begin", metadata: [
             "runs.active": "\(active.count)", "grace": "\(generation.config.shutdownGracePeriod)",
@@ -269,6 +283,7 @@ public actor Scheduler: Service {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
+                decided(run.serial, nil)
                 return
             }
             let now = clock.now()
@@ -277,8 +292,10 @@ public actor Scheduler: Service {
             guard let id = await write({ [record] in try await $0.insert(record) })??.id else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
+                decided(run.serial, nil)
                 return
             }
+            decided(run.serial, RunDecision(id: id, status: .running, reason: nil))
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
         case .startQueued(let run):
             let now = clock.now()
@@ -292,7 +309,9 @@ public actor Scheduler: Service {
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
-            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+            let id = await write({ [record] in try await $0.insert(record) })??.id
+            decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
+            if let id {
                 queued[run.serial] = id
                 logger.info("run.queued", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
@@ -304,14 +323,17 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
-            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+            let id = await write({ [record] in try await $0.insert(record) })??.id
+            decided(run.serial, id.map { RunDecision(id: $0, status: .skipped, reason: reason) })
+            if let id {
                 if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
                     logger.notice("run.skipped", metadata: [
                         "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                         "similar.held_back": "\(held)",
                     ])
                 }
-                emit(.finished(task: run.task, runID: id, status: .skipped))
+                emit(.skipped(task: run.task, runID: id, reason: reason))
+                emit(.finished(task: run.task, runID: id, status: .skipped, durationMicros: nil))
             }
         case .dropQueued(let run, let reason):
             if let id = queued.removeValue(forKey: run.serial) {
@@ -320,7 +342,7 @@ public actor Scheduler: Service {
                 logger.notice("run.dropped", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                 ])
-                emit(.finished(task: run.task, runID: id, status: .cancelled))
+                emit(.finished(task: run.task, runID: id, status: .cancelled, durationMicros: nil))
             }
         case .stop(let run, let reason):
             guard let active = active[run.serial] else { return }
@@ -335,6 +357,8 @@ public actor Scheduler: Service {
                 emit(.timedOut(task: run.task, runID: active.id))
             case .replaced:
                 logger.notice("run.replaced", metadata: ["task.name": "\(run.task)", "run.id": "\(active.id)"])
+            case .cancelled:
+                logger.notice("run.cancel", metadata: ["task.name": "\(run.task)", "run.id": "\(active.id)"])
             }
         case .stuck(let run):
             guard let active = active[run.serial] else { return }
@@ -373,7 +397,7 @@ public actor Scheduler: Service {
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
-        emit(.started(task: run.run.task, runID: run.id))
+        emit(.started(task: run.run.task, runID: run.id, latenessMicros: run.startedAt - run.run.scheduledAt))
         let pool = self.pool
         let executor = executorFor(run.task)
         let task = run.task
@@ -400,6 +424,11 @@ public actor Scheduler: Service {
         }
         if run.attempt > 1, let first = ended[run.firstSerial] {
             context["first_run_id"] = first.id
+        }
+        if let extra = run.context,
+           let object = try? JSONSerialization.jsonObject(with: Data(extra.utf8)) as? [String: Any]
+        {
+            context.merge(object) { ours, _ in ours }
         }
         guard !context.isEmpty,
               let data = try? JSONSerialization.data(withJSONObject: context, options: [.sortedKeys])
@@ -430,7 +459,8 @@ public actor Scheduler: Service {
         } else {
             logger.debug("run.finished", metadata: metadata)
         }
-        emit(.finished(task: run.run.task, runID: run.id, status: outcome.status))
+        emit(.finished(
+            task: run.run.task, runID: run.id, status: outcome.status, durationMicros: now - run.startedAt))
         if completion != nil, let instance = run.task.instance {
             let key = ObjectIdentifier(instance)
             instanceUse[key]?.runs -= 1
@@ -479,6 +509,10 @@ public actor Scheduler: Service {
                 return Outcome(
                     status: .cancelled, end: .cancelled, error: "replaced by a newer run (overlap: replace)",
                     output: result.output)
+            case .cancelled:
+                return Outcome(
+                    status: .cancelled, end: .cancelled,
+                    error: "cancelled by an operator" + (message.map { ": \($0)" } ?? ""), output: result.output)
             case nil:
                 break
             }
@@ -521,18 +555,22 @@ public actor Scheduler: Service {
         }
     }
 
-    private func emit(_ event: SchedulerEvent) {
+    func emit(_ event: SchedulerEvent) {
         for listener in listeners { listener(event) }
     }
 }
 
 /// Something the scheduler did, for observers (tests, metrics).
 public enum SchedulerEvent: Sendable, Hashable {
-    case started(task: String, runID: Int64)
+    /// A run called its plugin, `latenessMicros` after its nominal instant.
+    case started(task: String, runID: Int64, latenessMicros: Micros)
     case queued(task: String, runID: Int64)
     case timedOut(task: String, runID: Int64)
     case stuck(task: String, runID: Int64)
-    case finished(task: String, runID: Int64, status: RunStatus)
+    /// A slot or request was not run; `reason` is the history row's reason (`overlap: ...`, `paused: ...`).
+    case skipped(task: String, runID: Int64, reason: String)
+    /// A run or decision reached its final status; `durationMicros` is how long the plugin ran, if it did.
+    case finished(task: String, runID: Int64, status: RunStatus, durationMicros: Micros?)
     case reloaded(generation: Int)
     case clockStepped(deltaMicros: Micros)
 }

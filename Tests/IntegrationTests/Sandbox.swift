@@ -53,8 +53,11 @@ struct Sandbox: ~Copyable {
         chmod(output, 0o755)
     }
 
-    /// Writes the config file; `body` is the YAML after the standard global keys.
+    /// Writes the config file; `body` is the YAML after the standard global keys. Unless `body` has an `api:`
+    /// section the admin API is disabled (at the end, so line numbers in `body` stay put), so daemons of tests
+    /// running in parallel do not compete for its default port.
     func writeConfig(_ body: String, grace: String = "10s") throws {
+        let api = body.contains("api:") ? "" : "\napi:\n  enabled: false\n"
         let text = """
             plugins:
               directory: plugins
@@ -62,7 +65,7 @@ struct Sandbox: ~Copyable {
               database: var/housekeeper.sqlite
             shutdown:
               grace_period: \(grace)
-            \(body)
+            \(body)\(api)
             """
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }

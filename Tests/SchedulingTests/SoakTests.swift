@@ -116,7 +116,7 @@ import Testing
                 live[serial] = nil
                 let (status, ended): (RunStatus, RunEnd) = switch run.stopped {
                 case .timeout: (.timedOut, .timedOut)
-                case .replaced: (.cancelled, .cancelled)
+                case .replaced, .cancelled: (.cancelled, .cancelled)
                 case nil:
                     switch run.end {
                     case .succeeded: (.succeeded, .succeeded)

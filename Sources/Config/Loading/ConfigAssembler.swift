@@ -134,6 +134,7 @@ struct ConfigAssembler {
             spec.limits = task.limits?.value.limits ?? ResourceLimits()
             spec.environment = task.environment?.value ?? [:]
             spec.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
+            spec.expectSuccessWithin = task.expectSuccessWithin
             spec.at = task.at.map(\.value).sorted()
             spec.every = task.every.map {
                 IntervalSchedule(every: $0.value, anchor: task.anchor?.value, mode: task.everyMode?.value ?? .fixedRate)
@@ -150,6 +151,14 @@ struct ConfigAssembler {
             tasks.append(spec)
         }
         TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)
+        let taskNames = draft.tasks.compactMap(\.name?.value)
+        for target in draft.alerts.onAlert where !taskNames.contains(target.value) {
+            var message = "\"on_alert\" in section \"alerts\" names an unknown task \"\(target.value)\""
+            if let suggestion = KeySuggester.suggestion(for: target.value, among: taskNames) {
+                message += "; did you mean \"\(suggestion)\"?"
+            }
+            diagnostics.error(message, at: target.mark)
+        }
         guard !diagnostics.hasErrors else { return nil }
         var config = HousekeeperConfig(
             file: file, timezone: timezone,
@@ -165,6 +174,14 @@ struct ConfigAssembler {
             tasks: tasks, warnings: diagnostics.sorted)
         config.isolation = draft.isolation
         config.pluginIsolation = pluginIsolation
+        config.alerts = AlertSettings(
+            checkInterval: draft.alerts.checkInterval, errorRateThreshold: draft.alerts.errorRate.threshold,
+            errorRateWindow: draft.alerts.errorRate.window, errorRateMinimumRuns: draft.alerts.errorRate.minRuns,
+            memoryThreshold: draft.alerts.memory.threshold, memoryLimitBytes: draft.alerts.memory.limit,
+            onAlert: draft.alerts.onAlert.map(\.value))
+        config.retention = RetentionSettings(
+            keep: draft.state.historyRetention, keepFailed: draft.state.historyKeepFailed,
+            pruneInterval: draft.state.pruneInterval)
         return config
     }
 

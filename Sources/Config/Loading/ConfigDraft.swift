@@ -12,6 +12,33 @@ struct ConfigDraft {
     struct State {
         /// `state.database`, as written.
         var database = "var/housekeeper.sqlite"
+        /// `state.history_retention`.
+        var historyRetention: Duration = .seconds(30 * 86_400)
+        /// `state.history_keep_failed`.
+        var historyKeepFailed: Duration?
+        /// `state.prune_interval`.
+        var pruneInterval: Duration = .seconds(3600)
+    }
+
+    /// `alerts:` as decoded (task names still unchecked).
+    struct Alerts {
+        /// `alerts.error_rate`.
+        struct ErrorRate {
+            var threshold = 0.05
+            var window: Duration = .seconds(15 * 60)
+            var minRuns = 10
+        }
+
+        /// `alerts.memory`.
+        struct Memory {
+            var threshold = 0.8
+            var limit: Int64?
+        }
+
+        var checkInterval: Duration = .seconds(30)
+        var errorRate = ErrorRate()
+        var memory = Memory()
+        var onAlert: [Located<String>] = []
     }
 
     /// `limits:`.
@@ -38,6 +65,8 @@ struct ConfigDraft {
     var limits = Limits()
     /// `shutdown:`.
     var shutdown = Shutdown()
+    /// `alerts:`.
+    var alerts = Alerts()
     /// `api:` (paths still relative).
     var api = APISettings()
     /// `log:`.
@@ -75,6 +104,9 @@ struct ConfigDraft {
             ])),
             .section("state", \.state, MappingSchema([
                 .field("database", \.database, .nonEmptyString),
+                .field("history_retention", \.historyRetention, .duration(allowZero: false)),
+                .optional("history_keep_failed", \.historyKeepFailed, .duration(allowZero: false)),
+                .field("prune_interval", \.pruneInterval, .duration(allowZero: false)),
             ])),
             .section("limits", \.limits, MappingSchema([
                 .field("max_running", \.maxRunning, .integer(minimum: 1)),
@@ -89,6 +121,19 @@ struct ConfigDraft {
                 .optional("token_file", \.tokenFile, .nonEmptyString),
                 .optional("token_env", \.tokenEnvironmentVariable, .nonEmptyString),
             ], exclusiveGroups: [["token", "token_file", "token_env"]])),
+            .section("alerts", \.alerts, MappingSchema([
+                .field("check_interval", \.checkInterval, .duration(allowZero: false)),
+                .section("error_rate", \.errorRate, MappingSchema([
+                    .field("threshold", \.threshold, .percentage),
+                    .field("window", \.window, .duration(allowZero: false)),
+                    .field("min_runs", \.minRuns, .integer(minimum: 1)),
+                ])),
+                .section("memory", \.memory, MappingSchema([
+                    .field("threshold", \.threshold, .percentage),
+                    .optional("limit", \.limit, .byteSize),
+                ])),
+                .field("on_alert", \.onAlert, .taskNames),
+            ])),
             .section("log", \.log, MappingSchema([
                 .field("level", \.level, .oneOf()),
                 .field("format", \.format, .oneOf()),

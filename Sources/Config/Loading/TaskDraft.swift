@@ -86,6 +86,8 @@ struct TaskDraft {
 
         var limit: RateLimit? { runs.map { RateLimit(runs: $0, per: per) } }
     }
+    /// `expect_success_within:`.
+    var expectSuccessWithin: Duration?
 
     /// `isolation:`, nil for the plugin's or the global default.
     var isolation: Located<IsolationMode>?
@@ -174,6 +176,7 @@ struct TaskDraft {
             .optional("limits", \.limits, ValueDecoder.section(LimitsDraft(), LimitsDraft.schema).located),
             .optional("env", \.environment, ValueDecoder.environment.located),
             .optional("working_directory", \.workingDirectory, ValueDecoder.nonEmptyString.located),
+            .optional("expect_success_within", \.expectSuccessWithin, .duration(allowZero: false)),
             .optional("config", \.config, ValueDecoder.jsonObject.located),
             .optional("description", \.description, .string),
         ])

@@ -16,6 +16,10 @@ public struct HousekeeperConfig: Sendable, Hashable {
     public var api: APISettings
     /// Logging settings (`log:`).
     public var log: LogSettings
+    /// Health thresholds and the tasks run when one is crossed (`alerts:`).
+    public var alerts: AlertSettings = AlertSettings()
+    /// How long history keeps its rows (`state.history_retention`, `state.history_keep_failed`).
+    public var retention: RetentionSettings = RetentionSettings()
     /// Named concurrency groups and their limits (`groups: {NAME: {max_running: N}}`).
     public var groups: [String: Int] = [:]
     /// Rate limits of named groups (`groups: {NAME: {rate_limit: {runs: N, per: 1m}}}`).

@@ -15,8 +15,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: log.level, else info).")
+    var logLevel: Logger.Level?
 
     func run() async throws {
         try await Daemon(options: options, logLevel: logLevel).run()

@@ -1,3 +1,4 @@
+import Admin
 import ArgumentParser
 import Config
 import Foundation
@@ -7,21 +8,36 @@ import Logging
 import PluginHost
 import Scheduling
 import ServiceLifecycle
+import Telemetry
 
 /// Wires the daemon: loads the first generation, opens history, and runs the scheduler, the reloader and the
 /// shutdown escalation as services of one `ServiceGroup` with SIGTERM and SIGINT as graceful-shutdown signals.
 struct Daemon {
     var options: ConfigOptions
-    var logLevel: Logger.Level
+    /// The `--log-level` option; nil: `log.level` from the configuration.
+    var logLevel: Logger.Level?
 
     /// Runs until graceful shutdown.
-    /// - Throws: `ExitCode` 2 when the configuration is invalid, 1 when history cannot be opened.
+    /// - Throws: `ExitCode` 2 when the configuration (or the API's token or address) is invalid, 1 when history
+    ///   cannot be opened.
     func run() async throws {
-        let level = logLevel
+        // The log settings come from the file, so it is read once before logging starts; errors are reported
+        // in full by the generation load below.
+        let settings = (try? ConfigLoader.load(path: options.config, environment: options.environment))?.log
+            ?? LogSettings()
+        let level = logLevel ?? Logger.Level(rawValue: settings.level.rawValue) ?? .info
+        let format = settings.format
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "housekeeper")
         let control = BlockingThreadPool(name: "hk-control")
@@ -62,26 +78,59 @@ struct Daemon {
             logger.warning("history.interrupted", metadata: ["runs": "\(interrupted)"])
         }
 
+        let startedAt = clock.now()
         let config = generation.config
         let worker = WorkerExecutor(stateDirectory: { GenerationLoader.taskStateDirectory(for: config, task: $0) })
         let scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "hk-run"),
             logger: logger, executor: WorkerExecutor.picker(worker: worker))
-        let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger)
+        let metrics = HousekeeperMetrics(processStart: Double(startedAt) / 1_000_000)
+        await scheduler.observe { metrics.observe($0) }
+        metrics.recordLoad(pluginsLoaded: generation.catalog.plugins.count, failures: generation.catalog.rejected.count)
+        let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger) { outcome, running in
+            switch outcome {
+            case .applied:
+                metrics.recordReload(applied: true)
+                metrics.recordLoad(pluginsLoaded: running.catalog.plugins.count, failures: running.catalog.rejected.count)
+            case .failed:
+                metrics.recordReload(applied: false)
+            }
+        }
         let escalation = ShutdownEscalation(scheduler: scheduler, logger: logger)
+        let alerts = AlertMonitor(scheduler: scheduler, history: history, clock: clock, logger: logger)
+        let pruner = HistoryPruner(history: history, clock: clock, logger: logger) {
+            await scheduler.generation.config.retention
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: escalation), .init(service: scheduler), .init(service: pruner), .init(service: alerts),
+            .init(service: reloader),
+        ]
+        let api = generation.config.api
+        if api.enabled {
+            do {
+                let token = try AdminToken.resolve(api, environment: options.environment)
+                let context = AdminContext(
+                    scheduler: scheduler, history: history, reloader: reloader, alerts: alerts, metrics: metrics,
+                    clock: clock, startedAt: startedAt, logger: logger)
+                // If the server fails later, shut down gracefully (runs drain) rather than cancel everything.
+                services.append(.init(
+                    service: try AdminServer.make(settings: api, token: token, context: context),
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
+            } catch {
+                Console.error("housekeeper: not started: \(error)")
+                throw ExitCode(2)
+            }
+        }
         logger.info("daemon.started", metadata: [
             "config.file": "\(options.config)", "state.database": "\(generation.config.stateDatabase)",
             "plugins": "\(generation.catalog.plugins.keys.sorted())", "pid": "\(getpid())",
         ])
-        // Services shut down in reverse order: the reloader first, then the scheduler (which drains its runs),
-        // and the escalation last, so a second signal during the drain still reaches it.
+        // Services shut down in reverse order: the API and the reloader first, then the alerts and the pruner,
+        // then the scheduler (which drains its runs), and the escalation last, so a second signal during the
+        // drain still reaches it.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: escalation),
-                    .init(service: scheduler),
-                    .init(service: reloader),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -17,6 +17,8 @@ public struct PendingRun: Sendable, Hashable {
     public var firstSerial: UInt64
     /// The run whose end triggered this one (dependencies, hooks).
     public var cause: RunCause?
+    /// A JSON object whose keys are added to the plugin's run context (an operator's retry, an alert), if any.
+    public var context: String?
 
     /// Creates a run.
     public init(serial: UInt64, task: String, trigger: RunTrigger, scheduledAt: Micros, attempt: Int = 1,
@@ -73,6 +75,8 @@ public enum StopReason: String, Sendable, Hashable {
     case timeout
     /// A newer slot replaces it (`overlap: replace`).
     case replaced
+    /// An operator cancelled it.
+    case cancelled
 }
 
 /// What the caller must do.

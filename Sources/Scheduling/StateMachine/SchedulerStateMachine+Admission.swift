@@ -51,8 +51,10 @@ extension SchedulerStateMachine {
     }
 
     /// Applies pause, window and overlap rules to a new run, then admits it.
-    /// - Parameter sequential: catch-up runs of one task wait for each other whatever the overlap policy.
-    mutating func decide(_ run: PendingRun, now: Micros, sequential: Bool = false) -> [Action] {
+    /// - Parameters:
+    ///   - sequential: catch-up runs of one task wait for each other whatever the overlap policy.
+    ///   - force: an operator's forced run: the overlap policy does not apply (limits and windows still do).
+    mutating func decide(_ run: PendingRun, now: Micros, sequential: Bool = false, force: Bool = false) -> [Action] {
         guard let state = tasks[run.task] else { return [.skip(run, reason: "unknown task")] }
         let definition = state.definition
         if state.paused, run.trigger != .manual {
@@ -65,6 +67,9 @@ extension SchedulerStateMachine {
         let active = running + state.waiting
         if sequential {
             return admitInWindow(run, needsTaskIdle: active > 0, now: now)
+        }
+        if force {
+            return admit(run, needsTaskIdle: false, now: now)
         }
         switch definition.overlap {
         case .skip:

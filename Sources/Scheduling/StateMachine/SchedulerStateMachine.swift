@@ -67,6 +67,9 @@ public struct SchedulerStateMachine: Sendable {
     var taskStarts: [String: [Micros]] = [:]
     var groupStarts: [String: [Micros]] = [:]
     var nextSerial: UInt64 = 1
+    /// Paused task names, kept apart from `tasks` so a pause set before `install` (at start-up, from history)
+    /// applies to the tasks it installs.
+    var pausedNames: Set<String> = []
     /// The global limit on runs calling their plugin at once.
     public private(set) var maxRunning: Int
 
@@ -128,6 +131,7 @@ public struct SchedulerStateMachine: Sendable {
             let unchanged = tasks[definition.name] != nil
                 && tasks[definition.name]?.definition.scheduleKey == definition.scheduleKey
             state.definition = definition
+            state.paused = pausedNames.contains(definition.name)
             if !unchanged {
                 state.version += 1
                 state.nextFire = definition.every?.afterFinish == true
@@ -252,6 +256,7 @@ public struct SchedulerStateMachine: Sendable {
 
     /// Pauses or resumes a task: a paused task's slots are skipped (recorded); manual runs still run.
     public mutating func setPaused(_ task: String, _ paused: Bool) {
+        if paused { pausedNames.insert(task) } else { pausedNames.remove(task) }
         tasks[task]?.paused = paused
     }
 

@@ -1,0 +1,65 @@
+import Config
+import PluginHost
+@testable import Scheduling
+import Testing
+
+/// The operator's controls in the state machine: forced requests, cancel, and pauses set before install.
+struct SchedulerControlTests {
+    @Test func aForcedRequestBypassesTheOverlapPolicyButNotTheGlobalLimit() throws {
+        var h = Harness([try definition("a", nil), try definition("b", nil)], maxRunning: 2)
+        #expect(did(h.request("a")) == [.start("a", .manual, t0)])
+        #expect(did(h.request("a")) == [.skip("a", t0)], "overlap: skip applies to a plain request")
+        let (_, forced) = h.machine.request(task: "a", trigger: .manual, force: true, context: nil, now: h.now)
+        #expect(did(h.track(forced)) == [.start("a", .manual, t0)])
+        let (_, waiting) = h.machine.request(task: "a", trigger: .manual, force: true, context: nil, now: h.now)
+        #expect(did(h.track(waiting)) == [.queue("a", t0)], "max_running: 2 still holds a forced run")
+    }
+
+    @Test func aRequestCarriesItsContextAndNamesItsSerial() throws {
+        var h = Harness([try definition("a", nil)])
+        let (serial, actions) = h.machine.request(
+            task: "a", trigger: .manual, force: false, context: "{\"retry_of\":7}", now: h.now)
+        guard case .start(let run) = try #require(actions.first) else {
+            Issue.record("expected a start, got \(actions)")
+            return
+        }
+        #expect(run.serial == serial)
+        #expect(run.context == "{\"retry_of\":7}")
+    }
+
+    @Test func cancellingARunningRunStopsItOnceAndItIsNotRetried() throws {
+        let task = try definition("a", nil) { $0.retry = RetryPolicy(attempts: 3, delay: .seconds(1)) }
+        var h = Harness([task])
+        _ = h.request("a")
+        let serial = try #require(h.running.first?.serial)
+        #expect(did(h.machine.cancel(serial: serial, now: h.now)) == [.stop("a", .cancelled)])
+        #expect(h.machine.cancel(serial: serial, now: h.now).isEmpty, "a second cancel changes nothing")
+        #expect(did(h.advance(to: t0 + 11 * second)) == [.stuck("a")], "timeout_grace after the cancel")
+        h.finish("a", .cancelled)
+        #expect(h.machine.nextWakeup == nil, "no retry is scheduled")
+        #expect(h.machine.runningCount == 0)
+    }
+
+    @Test func cancellingAWaitingRunDropsIt() throws {
+        var h = Harness([try definition("a", nil), try definition("b", nil)], maxRunning: 1)
+        _ = h.request("a")
+        let (serial, queued) = h.machine.request(task: "b", trigger: .manual, force: false, context: nil, now: h.now)
+        #expect(did(queued) == [.queue("b", t0)])
+        #expect(h.machine.waitingRuns.map(\.serial) == [serial])
+        #expect(did(h.machine.cancel(serial: serial, now: h.now)) == [.drop("b")])
+        #expect(h.machine.waitingRuns.isEmpty)
+        #expect(h.finish("a", .succeeded).isEmpty, "nothing left to start")
+    }
+
+    @Test func aPauseSetBeforeInstallAppliesToTheInstalledTask() throws {
+        var machine = SchedulerStateMachine(maxRunning: 4)
+        machine.setPaused("init", true)
+        let task = try definition("init", nil) { $0.startup = true }
+        _ = machine.install([task], maxRunning: 4, now: t0, startup: true)
+        #expect(machine.isPaused("init"))
+        #expect(did(machine.advance(to: t0)) == [.skip("init", t0)], "the start-up run of a paused task is skipped")
+        machine.setPaused("init", false)
+        _ = machine.install([task], maxRunning: 4, now: t0)
+        #expect(!machine.isPaused("init"), "a resume is kept across installs too")
+    }
+}
