@@ -10,9 +10,9 @@ struct Housekeeper: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, ExplainCommand.self,
-            PluginsCommand.self, HistoryCommand.self, WorkerCommand.self, ProbeCommand.self, StatusCommand.self,
-            TriggerCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self, RetryCommand.self,
-            ReloadCommand.self,
+            PluginsCommand.self, HistoryCommand.self, StatusCommand.self, TriggerCommand.self, PauseCommand.self,
+            ResumeCommand.self, CancelCommand.self, RetryCommand.self, ReloadCommand.self,
+            WorkerCommand.self, ProbeCommand.self,
         ]
     )
 

@@ -41,7 +41,7 @@ struct ValidationErrorTests {
                 + "timezone, enabled, timeout, overlap, max_instances, group, timeout_grace, retry, catch_up, "
                 + "max_lateness, max_catch_up, startup, startup_delay, jitter, after, on, on_failure, on_success, "
                 + "window, window_policy, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
-                + "expect_success_within, isolation, limits, env, working_directory, config, description"),
+                + "isolation, limits, env, working_directory, expect_success_within, config, description"),
         ErrorCase(task("    isolation: processs"),
             "config.yaml:5:16: error: invalid value \"processs\" for \"isolation\" in task \"t\"; did you mean "
                 + "\"process\"?; valid values: in-process, process"),

@@ -129,12 +129,12 @@ struct ConfigAssembler {
             spec.onSuccess = task.onSuccess.map(\.value)
             spec.windows = task.windows
             spec.windowPolicy = task.windowPolicy
-            spec.expectSuccessWithin = task.expectSuccessWithin
             spec.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
             checkWorkerSettings(task, mode: spec.isolation, diagnostics: &diagnostics)
             spec.limits = task.limits?.value.limits ?? ResourceLimits()
             spec.environment = task.environment?.value ?? [:]
             spec.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
+            spec.expectSuccessWithin = task.expectSuccessWithin
             spec.at = task.at.map(\.value).sorted()
             spec.every = task.every.map {
                 IntervalSchedule(every: $0.value, anchor: task.anchor?.value, mode: task.everyMode?.value ?? .fixedRate)
@@ -172,16 +172,16 @@ struct ConfigAssembler {
                 draft.groups.compactMap { group in group.rateLimit?.limit.map { (group.name.value, $0) } },
                 uniquingKeysWith: { first, _ in first }),
             tasks: tasks, warnings: diagnostics.sorted)
+        config.isolation = draft.isolation
+        config.pluginIsolation = pluginIsolation
         config.alerts = AlertSettings(
             checkInterval: draft.alerts.checkInterval, errorRateThreshold: draft.alerts.errorRate.threshold,
             errorRateWindow: draft.alerts.errorRate.window, errorRateMinimumRuns: draft.alerts.errorRate.minRuns,
-            memoryThreshold: draft.alerts.memory.threshold, memoryLimitBytes: draft.alerts.memory.limit.map { Int64(clamping: $0) },
-            onAlert: draft.alerts.onAlert.map(\.value))
+            memoryThreshold: draft.alerts.memory.threshold,
+            memoryLimitBytes: draft.alerts.memory.limit.map { Int64(clamping: $0) }, onAlert: draft.alerts.onAlert.map(\.value))
         config.retention = RetentionSettings(
             keep: draft.state.historyRetention, keepFailed: draft.state.historyKeepFailed,
             pruneInterval: draft.state.pruneInterval)
-        config.isolation = draft.isolation
-        config.pluginIsolation = pluginIsolation
         return config
     }
 

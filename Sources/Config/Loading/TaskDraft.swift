@@ -172,11 +172,11 @@ struct TaskDraft {
             .optional("max_wait", \.maxWait, .duration(allowZero: false)),
             .optional("rate_limit", \.rateLimit, .section(RateLimitDraft(), RateLimitDraft.schema)),
             .field("rate_policy", \.ratePolicy, .oneOf()),
-            .optional("expect_success_within", \.expectSuccessWithin, .duration(allowZero: false)),
             .optional("isolation", \.isolation, ValueDecoder<IsolationMode>.oneOf().located),
             .optional("limits", \.limits, ValueDecoder.section(LimitsDraft(), LimitsDraft.schema).located),
             .optional("env", \.environment, ValueDecoder.environment.located),
             .optional("working_directory", \.workingDirectory, ValueDecoder.nonEmptyString.located),
+            .optional("expect_success_within", \.expectSuccessWithin, .duration(allowZero: false)),
             .optional("config", \.config, ValueDecoder.jsonObject.located),
             .optional("description", \.description, .string),
         ])

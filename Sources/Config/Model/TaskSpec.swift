@@ -62,9 +62,6 @@ public struct TaskSpec: Sendable, Hashable {
     public var windows: [TimeWindow] = []
     /// What happens to a slot outside the windows (`window_policy`, default `skip`).
     public var windowPolicy: WindowPolicy = .skip
-    /// The dead-man's switch: an alert is raised when the task has not succeeded for this long
-    /// (`expect_success_within`), if set.
-    public var expectSuccessWithin: Duration?
     /// Where the plugin code runs: the task's `isolation:`, else `plugins.isolation` for its plugin, else the
     /// global `isolation:` (default `in-process`).
     public var isolation: IsolationMode = .inProcess
@@ -75,6 +72,9 @@ public struct TaskSpec: Sendable, Hashable {
     /// The worker's working directory, absolute (`working_directory:`, relative to the config file's folder;
     /// `isolation: process` only); nil keeps the daemon's.
     public var workingDirectory: String?
+    /// The dead-man's switch: an alert is raised when the task has not succeeded for this long
+    /// (`expect_success_within`), if set.
+    public var expectSuccessWithin: Duration?
     /// The task's `config:` mapping as a JSON object (`{}` when absent).
     public var configJSON: String
     /// A free-form description for people (`description:`), if any.
