@@ -89,6 +89,11 @@ import Testing
         let noRoute = try await http.call("GET", "/nothing-here")
         #expect(noRoute.status == 404)
         #expect(noRoute.errorCode == "not_found")
+        let wrongMethod = try await http.call("DELETE", "/tasks/quick")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.errorCode == "method_not_allowed")
+        #expect(wrongMethod.headers["allow"] == "GET")
+        #expect(try await http.call("GET", "/tasks/quick/run").headers["allow"] == "POST")
 
         // Runs: filters, pagination and bad parameters.
         let failed = try await http.call("GET", "/runs?task=broken&status=failed")
@@ -106,7 +111,7 @@ import Testing
         #expect(try await http.call("GET", "/runs?since=2000-01-01T00:00:00Z").json["runs"] as? [[String: Any]] != nil)
         #expect((try await http.call("GET", "/runs?since=4000000000").json["runs"] as? [[String: Any]])?.isEmpty == true)
         for bad in ["/runs?status=bogus", "/runs?limit=0", "/runs?limit=x", "/runs?since=yesterday", "/runs?before=-3",
-                    "/runs/abc", "/tasks/quick/run?force=maybe"] {
+                    "/runs/abc", "/runs/99999999999999999999999", "/tasks/quick/run?force=maybe"] {
             let answer = try await http.call(bad.hasSuffix("maybe") ? "POST" : "GET", bad)
             #expect(answer.status == 400, "\(bad)")
             #expect(answer.errorCode == "bad_request", "\(bad)")

@@ -21,7 +21,7 @@ extension AdminRoutes {
                 query.statuses.insert(status)
             }
         }
-        if let text = parameters.get("since") {
+        if let text = parameters.get("since"), !text.isEmpty {
             guard let since = UTCTimestamp.parse(text) else {
                 throw AdminError.badRequest(
                     "invalid since=\(text); write an RFC 3339 instant (2026-11-23T14:00:00Z) or Unix seconds")

@@ -28,8 +28,8 @@ extension AdminRoutes {
         let name = try rc.parameters.require("name")
         let force: Bool
         switch request.uri.queryParameters.get("force") {
-        case nil, "false", "0": force = false
-        case "true", "1", "": force = true
+        case nil, "false": force = false
+        case "true": force = true
         case let other?: throw AdminError.badRequest("invalid force=\(other); expected true or false")
         }
         let outcome = await context.scheduler.requestRun(task: name, trigger: .manual, force: force)

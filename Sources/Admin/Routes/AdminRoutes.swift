@@ -34,6 +34,17 @@ public enum AdminRoutes {
         AdminEndpoint(method: "GET", path: "/plugins", handler: plugins),
     ]
 
+    /// The methods routed for a concrete path (`{name}` segments match any segment), for `405` answers.
+    static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return all.filter { endpoint in
+            let pattern = endpoint.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { expected, actual in
+                expected.hasPrefix("{") ? !actual.isEmpty : expected == actual
+            }
+        }.map(\.method)
+    }
+
     /// A router serving every endpoint with JSON errors and bearer-token auth.
     /// - Parameter token: the expected token; nil serves without authentication (loopback only).
     static func router(context: AdminContext, token: String?) -> Router<BasicRequestContext> {

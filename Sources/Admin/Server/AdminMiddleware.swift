@@ -13,6 +13,18 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AdminError {
             return try error.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = AdminRoutes.methods(forPath: request.uri.path)
+            guard !allowed.isEmpty else {
+                let message = "no such endpoint: \(request.method) \(request.uri.path)"
+                return try AdminError(.notFound, code: "not_found", message).response(from: request, context: context)
+            }
+            var response = try AdminError(
+                .methodNotAllowed, code: "method_not_allowed",
+                "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))"
+            ).response(from: request, context: context)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch let error as HTTPError {
             let code = switch error.status {
             case .notFound: "not_found"
