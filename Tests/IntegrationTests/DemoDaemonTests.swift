@@ -16,7 +16,7 @@ import Testing
             contentsOf: Sandbox.repository.appendingPathComponent("config.yaml"), encoding: .utf8)
         let config = original
             .replacingOccurrences(of: "${HOUSEKEEPER_PLUGINS:-.build/debug}", with: "plugins")
-            .replacingOccurrences(of: "${HOUSEKEEPER_API_LISTEN:-127.0.0.1:8089}", with: "127.0.0.1:0")
+            .replacingOccurrences(of: "${HOUSEKEEPER_API_LISTEN:-127.0.0.1:8089}", with: "127.0.0.1:\(try AdminHTTP.freePort())")
         #expect(config != original, "the plugin directory line is still in config.yaml")
         try config.write(to: sandbox.configFile, atomically: true, encoding: .utf8)
         let examples = sandbox.root.appendingPathComponent("examples")

@@ -108,7 +108,14 @@ struct Daemon {
         let api = generation.config.api
         if api.enabled {
             do {
-                let token = try AdminToken.resolve(api, environment: options.environment)
+                let (token, generatedFile) = try AdminToken.daemonToken(
+                    api, stateDatabase: generation.config.stateDatabase, environment: options.environment)
+                if let generatedFile {
+                    logger.notice("api.token", metadata: [
+                        "file": "\(generatedFile)",
+                        "hint": "no api.token configured: the CLI on this machine reads this file (mode 0600)",
+                    ])
+                }
                 let context = AdminContext(
                     scheduler: scheduler, history: history, reloader: reloader, alerts: alerts, metrics: metrics,
                     clock: clock, startedAt: startedAt, logger: logger)

@@ -18,11 +18,13 @@ enum DaemonConnection {
     /// - Throws: `ExitCode(2)` after printing why, when the file or the token cannot be read or the API is disabled.
     static func client(_ options: ConfigOptions, quiet: Bool = false) throws -> AdminClient {
         let api: APISettings
+        let stateDatabase: String
         do {
-            api = try ConfigLoader.load(path: options.config, environment: options.environment).api
+            let config = try ConfigLoader.load(path: options.config, environment: options.environment)
+            (api, stateDatabase) = (config.api, config.stateDatabase)
         } catch {
             do {
-                api = try ConfigLoader.apiSettings(path: options.config, environment: options.environment)
+                (api, stateDatabase) = try ConfigLoader.apiAndState(path: options.config, environment: options.environment)
                 if !quiet {
                     Console.error("housekeeper: note: \(options.config) has \(error.diagnostics.count) error(s) "
                         + "(run housekeeper check); using its api: section")
@@ -37,7 +39,7 @@ enum DaemonConnection {
             throw ExitCode(2)
         }
         do {
-            let token = try AdminToken.resolve(api, environment: options.environment)
+            let token = try AdminToken.clientToken(api, stateDatabase: stateDatabase, environment: options.environment)
             return try AdminClient(listen: api.listen, token: token)
         } catch {
             Console.error("housekeeper: \(error)")
