@@ -102,7 +102,7 @@ public struct GenerationLoader: Sendable {
                 errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
                 continue
             }
-            let schedule = spec.cron.map { CronSchedule(expression: $0, zone: zone) }
+            let schedule = spec.cron.map { CronSchedule(expression: $0, zone: zone, dstGap: spec.dstGap) }
             let isolated = spec.isolation == .process && workerCheck != nil
             if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON,
                (old.instance == nil) == isolated

@@ -239,3 +239,24 @@ struct HookTargetTests {
         #expect(config.tasks.map(\.name) == ["health", "alert"])
     }
 }
+
+struct DSTGapConfigTests {
+    @Test func dstGapSkipIsReadAndDefaultsToCoalesce() throws {
+        let yaml = """
+            tasks:
+              - name: a
+                plugin: p
+                schedule: "30 2 * * *"
+                timezone: Europe/Paris
+                dst_gap: skip
+              - name: b
+                plugin: p
+                schedule: "30 2 * * *"
+            """
+        let config = try #require(Fixture.config(yaml))
+        #expect(config.tasks[0].dstGap == .skip)
+        #expect(config.tasks[1].dstGap == .coalesce)
+        let found = Fixture.rendered(ValidationErrorTests.task("    dst_gap: never"))
+        #expect(found.first?.contains("valid values: coalesce, skip") == true, "\(found)")
+    }
+}

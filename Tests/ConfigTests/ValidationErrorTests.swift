@@ -40,7 +40,7 @@ struct ValidationErrorTests {
             "config.yaml:5:5: error: unknown key \"colour\" in task \"t\"; valid keys: name, plugin, schedule, "
                 + "timezone, enabled, timeout, overlap, max_instances, group, timeout_grace, retry, catch_up, "
                 + "max_lateness, max_catch_up, startup, startup_delay, jitter, after, on, on_failure, on_success, "
-                + "window, window_policy, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
+                + "window, window_policy, dst_gap, at, every, anchor, every_mode, priority, max_wait, rate_limit, rate_policy, "
                 + "isolation, limits, env, working_directory, expect_success_within, config, description"),
         ErrorCase(task("    isolation: processs"),
             "config.yaml:5:16: error: invalid value \"processs\" for \"isolation\" in task \"t\"; did you mean "

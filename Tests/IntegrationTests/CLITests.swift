@@ -67,3 +67,28 @@ import Testing
         #expect(once.contains("idle"))
     }
 }
+
+extension CLITests {
+    @Test func dstGapSkipDropsTheSpringForwardRunThatCoalesceKeeps() throws {
+        let sandbox = try Sandbox()
+        try sandbox.install("libStampPlugin.so")
+        try sandbox.writeConfig("""
+            tasks:
+              - name: coalesced
+                plugin: stamp
+                schedule: "30 2 * * *"
+                timezone: Europe/Paris
+                config: {file: "\(sandbox.path("c.txt"))"}
+              - name: skipped
+                plugin: stamp
+                schedule: "30 2 * * *"
+                timezone: Europe/Paris
+                dst_gap: skip
+                config: {file: "\(sandbox.path("s.txt"))"}
+            """)
+        let check = try sandbox.cli(["check", "--config", sandbox.configFile.path])
+        #expect(check.status == 0, "\(check.stderr)")
+        let gap = try Sandbox().cli(["next", "30 2 * * *", "--tz", "Europe/Paris", "--from", "2026-03-28T12:00:00Z", "-n", "1"])
+        #expect(gap.stdout.hasPrefix("2026-03-29T03:00:00+02:00"), "coalesce runs at the transition: \(gap.stdout)")
+    }
+}

@@ -189,4 +189,20 @@ import Testing
         #expect(did(machine.request(task: "b", trigger: .manual, now: t0)) == [.queue("b", t0)])
         #expect(machine.nextWakeup == t0 + hour)
     }
+
+    // MARK: dst_gap
+
+    @Test func dstGapSkipLeavesOutTheSpringForwardDayThatCoalesceRunsAtTheTransition() throws {
+        let paris = try TimeZoneRules(identifier: "Europe/Paris")
+        var spec = TaskSpec(name: "t", plugin: "p", schedule: "30 2 * * *", cron: try CronExpression.parse("30 2 * * *"),
+                            timezone: "Europe/Paris")
+        let from: Micros = 1_774_699_200 * second  // 2026-03-28T12:00:00Z
+        let coalesce = TaskDefinition(spec: spec, schedule: CronSchedule(expression: spec.cron!, zone: paris), zone: paris)
+        spec.dstGap = .skip
+        let skip = TaskDefinition(
+            spec: spec, schedule: CronSchedule(expression: spec.cron!, zone: paris, dstGap: .skip), zone: paris)
+        let transition: Micros = 1_774_746_000 * second  // 2026-03-29T01:00:00Z = 03:00 CEST
+        #expect(coalesce.nextSlot(after: from) == transition)
+        #expect(skip.nextSlot(after: from) == 1_774_830_600 * second)  // 2026-03-30T00:30:00Z = 02:30 CEST
+    }
 }

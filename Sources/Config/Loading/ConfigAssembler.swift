@@ -129,6 +129,7 @@ struct ConfigAssembler {
             spec.onSuccess = task.onSuccess.map(\.value)
             spec.windows = task.windows
             spec.windowPolicy = task.windowPolicy
+            spec.dstGap = task.dstGap
             spec.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
             checkWorkerSettings(task, mode: spec.isolation, diagnostics: &diagnostics)
             spec.limits = task.limits?.value.limits ?? ResourceLimits()

@@ -55,6 +55,8 @@ struct TaskDraft {
     var windows: [TimeWindow] = []
     /// `window_policy:`.
     var windowPolicy: WindowPolicy = .skip
+    /// `dst_gap:`.
+    var dstGap: DSTGapPolicy = .coalesce
     /// `at:` instants (seconds since the epoch), with where each is written.
     var at: [Located<Int64>] = []
     /// `every:`.
@@ -164,6 +166,7 @@ struct TaskDraft {
             .field("on_success", \.onSuccess, .taskNames),
             .field("window", \.windows, .windows),
             .field("window_policy", \.windowPolicy, .oneOf()),
+            .field("dst_gap", \.dstGap, .oneOf()),
             .field("at", \.at, .instants),
             .optional("every", \.every, ValueDecoder<Duration>.duration(allowZero: false).located),
             .optional("anchor", \.anchor, ValueDecoder<Int>.timeOfDay.located),

@@ -62,6 +62,9 @@ public struct TaskSpec: Sendable, Hashable {
     public var windows: [TimeWindow] = []
     /// What happens to a slot outside the windows (`window_policy`, default `skip`).
     public var windowPolicy: WindowPolicy = .skip
+    /// A fixed-time schedule whose wall time falls in a spring-forward gap: run once at the transition
+    /// (`coalesce`, cronie's rule, the default) or not at all (`skip`, the OCPS 1.4 recommendation).
+    public var dstGap: DSTGapPolicy = .coalesce
     /// Where the plugin code runs: the task's `isolation:`, else `plugins.isolation` for its plugin, else the
     /// global `isolation:` (default `in-process`).
     public var isolation: IsolationMode = .inProcess

@@ -43,7 +43,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             zones[task.timezone] = zone
             let definition = TaskDefinition(
-                spec: task, schedule: task.cron.map { CronSchedule(expression: $0, zone: zone) }, zone: zone)
+                spec: task, schedule: task.cron.map { CronSchedule(expression: $0, zone: zone, dstGap: task.dstGap) }, zone: zone)
             var next = "-"
             if !task.enabled {
                 next = "disabled"
