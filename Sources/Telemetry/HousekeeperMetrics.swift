@@ -35,6 +35,13 @@ public final class HousekeeperMetrics: Sendable {
         public static let pluginLoadFailures = "housekeeper_plugin_load_failures_total"
         /// Reloads by result (counter).
         public static let reloads = "housekeeper_reloads_total"
+        /// Runs still going past their timeout plus `timeout_grace`, by task (counter; the plugin ignores
+        /// `should_stop`).
+        public static let stuck = "housekeeper_runs_stuck_total"
+        /// Runs stopped by their timeout, by task (counter).
+        public static let timeouts = "housekeeper_run_timeouts_total"
+        /// Wall-clock steps the scheduler noticed (counter).
+        public static let clockSteps = "housekeeper_clock_steps_total"
         /// Alerts raised now (gauge).
         public static let alertsActive = "housekeeper_alerts_active"
         /// Resident set size in bytes (gauge).
@@ -87,7 +94,13 @@ public final class HousekeeperMetrics: Sendable {
                 label: Name.skipped, dimensions: [("task", task), ("reason", Self.skipCategory(reason))],
                 factory: factory
             ).increment()
-        case .queued, .timedOut, .stuck, .reloaded, .clockStepped:
+        case .stuck(let task, _):
+            Counter(label: Name.stuck, dimensions: [("task", task)], factory: factory).increment()
+        case .timedOut(let task, _):
+            Counter(label: Name.timeouts, dimensions: [("task", task)], factory: factory).increment()
+        case .clockStepped:
+            Counter(label: Name.clockSteps, factory: factory).increment()
+        case .queued, .reloaded:
             break
         }
     }

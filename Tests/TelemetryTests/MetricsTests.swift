@@ -32,6 +32,17 @@ struct MetricsTests {
         #expect(text.contains("process_start_time_seconds 1700000000"))
     }
 
+    @Test func timeoutsStuckRunsAndClockStepsAreCounted() {
+        let metrics = HousekeeperMetrics(processStart: 1_700_000_000)
+        metrics.observe(.timedOut(task: "export", runID: 7))
+        metrics.observe(.stuck(task: "export", runID: 7))
+        metrics.observe(.clockStepped(deltaMicros: -3_600_000_000))
+        let text = metrics.registry.emitToString()
+        #expect(text.contains("housekeeper_run_timeouts_total{task=\"export\"} 1"))
+        #expect(text.contains("housekeeper_runs_stuck_total{task=\"export\"} 1"))
+        #expect(text.contains("housekeeper_clock_steps_total 1"))
+    }
+
     @Test(arguments: [
         ("overlap: a run is already waiting", "overlap"), ("paused: resume the task to run it", "paused"),
         ("outside the window Mon 09:00-10:00 (window_policy: skip)", "window"),
