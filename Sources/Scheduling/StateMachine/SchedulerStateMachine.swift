@@ -1,4 +1,5 @@
 import Config
+import DequeModule
 import HeapModule
 public import PluginHost
 
@@ -58,7 +59,14 @@ public struct SchedulerStateMachine: Sendable {
     var tasks: [String: TaskState] = [:]
     var timers = Heap<TimerEntry>()
     var delayed = Heap<DelayedEntry>()
-    var waiting: [Waiting] = []
+    /// The waiting line, first come first; a deque, because runs leave it mostly from the front.
+    var waiting = Deque<Waiting>()
+    /// The highest `priority` of any installed task (at least the default, 5). While no waiting run is overdue,
+    /// the first startable run of this priority in line is the next to start: `startWaiting` stops looking there.
+    var topPriority = 5
+    /// A lower bound of the instants at which waiting runs turn overdue (`since + max_wait`); nil when unknown.
+    /// Until then no run is overdue, so `startWaiting` need not look at every waiting run's `max_wait`.
+    var overdueFloor: Micros?
     var runningRuns: [UInt64: Running] = [:]
     var groupRunning: [String: Int] = [:]
     var groupLimits: [String: Int] = [:]
@@ -121,6 +129,8 @@ public struct SchedulerStateMachine: Sendable {
         self.maxRunning = maxRunning
         groupLimits = groups
         self.groupRateLimits = groupRateLimits
+        topPriority = max(5, definitions.map(\.priority).max() ?? 5)
+        overdueFloor = nil
         var actions: [Action] = []
         var next: [String: TaskState] = [:]
         for definition in definitions {
