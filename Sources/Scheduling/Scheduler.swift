@@ -26,6 +26,9 @@ public actor Scheduler: Service {
     private var active: [UInt64: ActiveRun] = [:]
     /// History row ids of runs waiting in line, by serial.
     private var queued: [UInt64: Int64] = [:]
+    /// Rows written ahead for a batch of actions, by serial: the history id (nil: the slot was taken) and the
+    /// instant written into the row. See `prerecord`.
+    private var prerecorded: [UInt64: (id: Int64?, at: Micros)] = [:]
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     private var paused: Set<String> = []
@@ -258,6 +261,7 @@ public actor Scheduler: Service {
         while !pending.isEmpty {
             let batch = pending
             pending.removeAll()
+            await prerecord(batch)
             for action in batch {
                 await perform(action, group: &group)
             }
@@ -268,13 +272,28 @@ public actor Scheduler: Service {
         switch action {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
+                if let early = prerecorded.removeValue(forKey: run.serial), let id = early.id {
+                    // Written ahead, then a reload removed the task: the row still gets its one outcome.
+                    let now = clock.now()
+                    await write {
+                        try await $0.finish(
+                            id: id, status: .cancelled, at: now, error: "task removed before the run could start",
+                            output: nil)
+                    }
+                }
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
                 return
             }
-            let now = clock.now()
+            var now = clock.now()
             var record = record(for: run, plugin: task.plugin.name, status: .running)
             record.startedAt = now
-            guard let id = await write({ [record] in try await $0.insert(record) })??.id else {
+            let inserted: Int64?
+            if let early = prerecorded.removeValue(forKey: run.serial) {
+                (inserted, now) = early
+            } else {
+                inserted = await write({ [record] in try await $0.insert(record) })??.id
+            }
+            guard let id = inserted else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
@@ -292,7 +311,7 @@ public actor Scheduler: Service {
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
-            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+            if let id = await insertRow(record, serial: run.serial) {
                 queued[run.serial] = id
                 logger.info("run.queued", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
@@ -304,7 +323,7 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
-            if let id = await write({ [record] in try await $0.insert(record) })??.id {
+            if let id = await insertRow(record, serial: run.serial) {
                 if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
                     logger.notice("run.skipped", metadata: [
                         "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
@@ -345,6 +364,48 @@ public actor Scheduler: Service {
             ])
             emit(.stuck(task: run.task, runID: active.id))
         }
+    }
+
+    /// Writes the new rows a batch of actions needs (runs started, queued or skipped) in one transaction before
+    /// the actions are performed one by one: a thousand slots due together cost one commit, not a thousand in a
+    /// row. Each action then takes its row from `prerecorded` (see `insertRow`); rows are the same as written one
+    /// at a time, in the same order, so a taken slot is refused the same way.
+    private func prerecord(_ batch: [SchedulerAction]) async {
+        let now = clock.now()
+        var serials: [UInt64] = []
+        var records: [RunRecord] = []
+        for action in batch {
+            switch action {
+            case .start(let run):
+                guard let task = generation.task(named: run.task) else { continue }
+                var record = record(for: run, plugin: task.plugin.name, status: .running)
+                record.startedAt = now
+                serials.append(run.serial)
+                records.append(record)
+            case .queue(let run, _):
+                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .queued)
+                record.queuedAt = now
+                serials.append(run.serial)
+                records.append(record)
+            case .skip(let run, let reason):
+                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .skipped)
+                record.finishedAt = now
+                record.error = reason
+                serials.append(run.serial)
+                records.append(record)
+            case .startQueued, .dropQueued, .stop, .stuck:
+                continue
+            }
+        }
+        // One row is no batch: it is written where it always was.
+        guard records.count > 1, let inserted = await write({ [records] in try await $0.insert(records) }) else { return }
+        for (serial, row) in zip(serials, inserted) { prerecorded[serial] = (row?.id, now) }
+    }
+
+    /// The id of a new history row: the one `prerecord` wrote for this run, or written now (nil: slot taken).
+    private func insertRow(_ record: RunRecord, serial: UInt64) async -> Int64? {
+        if let early = prerecorded.removeValue(forKey: serial) { return early.id }
+        return await write({ [record] in try await $0.insert(record) })??.id
     }
 
     private func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {
