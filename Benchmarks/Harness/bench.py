@@ -146,8 +146,11 @@ def lateness_ms(pairs):
 
 def run_aps(*arguments):
     started = time.monotonic()
+    # APScheduler logs through `logging` (a missed run is a warning): to a file, as housekeeper's log is.
+    log = open(os.path.join(WORK, f"apscheduler-{arguments[0]}.log"), "w")
     process = subprocess.Popen(
-        [VENV_PY, os.path.join(HERE, "aps_runner.py"), *map(str, arguments)], stdout=subprocess.PIPE, text=True)
+        [VENV_PY, os.path.join(HERE, "aps_runner.py"), *map(str, arguments)], stdout=subprocess.PIPE, stderr=log,
+        text=True)
     ready = None
     result = None
     for line in process.stdout:
@@ -156,6 +159,7 @@ def run_aps(*arguments):
         elif line.startswith("{"):
             result = json.loads(line)
     process.wait()
+    log.close()
     if result is None:
         raise SystemExit(f"APScheduler runner failed: {arguments}")
     result["ready"] = ready
