@@ -228,6 +228,7 @@ extension SchedulerStateMachine {
 
     /// The earliest instant at which a waiting run held back by a full rate-limit window may start.
     var rateRelease: Micros? {
+        guard hasRateLimits else { return nil }
         var earliest: Micros?
         func release(_ starts: [Micros]?, _ limit: TaskDefinition.Limit) {
             guard let starts, starts.count >= limit.runs else { return }

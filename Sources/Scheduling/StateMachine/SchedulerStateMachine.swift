@@ -67,6 +67,9 @@ public struct SchedulerStateMachine: Sendable {
     /// A lower bound of the instants at which waiting runs turn overdue (`since + max_wait`); nil when unknown.
     /// Until then no run is overdue, so `startWaiting` need not look at every waiting run's `max_wait`.
     var overdueFloor: Micros?
+    /// Whether any installed task or group has a rate limit: without one, no waiting run is ever held back by a
+    /// rate window, and `rateRelease` need not walk the waiting line at every wake-up.
+    var hasRateLimits = false
     var runningRuns: [UInt64: Running] = [:]
     var groupRunning: [String: Int] = [:]
     var groupLimits: [String: Int] = [:]
@@ -131,6 +134,7 @@ public struct SchedulerStateMachine: Sendable {
         self.groupRateLimits = groupRateLimits
         topPriority = max(5, definitions.map(\.priority).max() ?? 5)
         overdueFloor = nil
+        hasRateLimits = !groupRateLimits.isEmpty || definitions.contains { $0.rateLimit != nil }
         var actions: [Action] = []
         var next: [String: TaskState] = [:]
         for definition in definitions {
