@@ -2,10 +2,11 @@ import GRDB
 
 extension HistoryStore {
     /// Records a new run or slot decision. For a scheduled slot that already has a row, records nothing and
-    /// returns nil: the slot was already run (or decided) by this or an earlier daemon.
+    /// returns nil: the slot was already run (or decided) by this or an earlier daemon. Writes arriving while
+    /// another commit is in flight share one transaction (`GroupCommitter`); this returns once the row is committed.
     /// - Returns: the record with its id, or nil when the slot is taken.
     public func insert(_ record: RunRecord) async throws -> RunRecord? {
-        try await writer.write { db in try Self.insert(record, in: db) }
+        try await committer.write { db in try Self.insert(record, in: db) }
     }
 
     /// Records several rows in one transaction (group commit); taken slots are left out of the result.
@@ -34,7 +35,7 @@ extension HistoryStore {
 
     /// Marks a queued run as started.
     public func markStarted(id: Int64, at startedAt: Int64) async throws {
-        try await writer.write { db in
+        try await committer.write { db in
             try db.execute(
                 sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?",
                 arguments: [startedAt, id])
@@ -46,7 +47,7 @@ extension HistoryStore {
         id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?
     ) async throws {
         precondition(status.isFinal, "finish needs a final status")
-        try await writer.write { db in
+        try await committer.write { db in
             try db.execute(
                 sql: """
                     UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?

@@ -46,9 +46,22 @@ public struct Generation: Sendable {
     public let tasks: [ScheduledTask]
     /// Tasks left out because their plugin is not loaded (missing file, rejected file), with the reason.
     public let dropped: [ConfigDiagnostic]
+    /// Where each task is in `tasks`, by name: the scheduler looks a task up for every action it performs.
+    private let positions: [String: Int]
 
-    /// A task by name.
+    init(number: Int, config: HousekeeperConfig, catalog: PluginCatalog, tasks: [ScheduledTask],
+         dropped: [ConfigDiagnostic]) {
+        self.number = number
+        self.config = config
+        self.catalog = catalog
+        self.tasks = tasks
+        self.dropped = dropped
+        // Names are unique in a valid configuration; should two ever collide, the first wins, as before.
+        positions = Dictionary(tasks.enumerated().map { ($1.spec.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A task by name (a dictionary lookup: this runs for every run the scheduler starts, queues or skips).
     public func task(named name: String) -> ScheduledTask? {
-        tasks.first { $0.spec.name == name }
+        positions[name].map { tasks[$0] }
     }
 }

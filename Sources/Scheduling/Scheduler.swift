@@ -31,6 +31,9 @@ public actor Scheduler: Service {
     var decisionWaiters: [UInt64: CheckedContinuation<RunDecision?, Never>] = [:]
     /// True while the loop dispatches runs (for `/ready`, and so alerts wait for start-up to run their tasks).
     public private(set) var isDispatching = false
+    /// Rows written ahead for a batch of actions, by serial: the history id (nil: the slot was taken) and the
+    /// instant written into the row. See `prerecord`.
+    private var prerecorded: [UInt64: (id: Int64?, at: Micros)] = [:]
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     var paused: Set<String> = []
@@ -272,6 +275,7 @@ public actor Scheduler: Service {
         while !pending.isEmpty {
             let batch = pending
             pending.removeAll()
+            await prerecord(batch)
             for action in batch {
                 await perform(action, group: &group)
             }
@@ -282,14 +286,29 @@ public actor Scheduler: Service {
         switch action {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
+                if let early = prerecorded.removeValue(forKey: run.serial), let id = early.id {
+                    // Written ahead, then a reload removed the task: the row still gets its one outcome.
+                    let now = clock.now()
+                    await write {
+                        try await $0.finish(
+                            id: id, status: .cancelled, at: now, error: "task removed before the run could start",
+                            output: nil)
+                    }
+                }
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
                 decided(run.serial, nil)
                 return
             }
-            let now = clock.now()
+            var now = clock.now()
             var record = record(for: run, plugin: task.plugin.name, status: .running)
             record.startedAt = now
-            guard let id = await write({ [record] in try await $0.insert(record) })??.id else {
+            let inserted: Int64?
+            if let early = prerecorded.removeValue(forKey: run.serial) {
+                (inserted, now) = early
+            } else {
+                inserted = await write({ [record] in try await $0.insert(record) })??.id
+            }
+            guard let id = inserted else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 decided(run.serial, nil)
@@ -309,7 +328,7 @@ public actor Scheduler: Service {
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
-            let id = await write({ [record] in try await $0.insert(record) })??.id
+            let id = await insertRow(record, serial: run.serial)
             decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
             if let id {
                 queued[run.serial] = id
@@ -323,7 +342,7 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
-            let id = await write({ [record] in try await $0.insert(record) })??.id
+            let id = await insertRow(record, serial: run.serial)
             decided(run.serial, id.map { RunDecision(id: $0, status: .skipped, reason: reason) })
             if let id {
                 if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
@@ -369,6 +388,48 @@ public actor Scheduler: Service {
             ])
             emit(.stuck(task: run.task, runID: active.id))
         }
+    }
+
+    /// Writes the new rows a batch of actions needs (runs started, queued or skipped) in one transaction before
+    /// the actions are performed one by one: a thousand slots due together cost one commit, not a thousand in a
+    /// row. Each action then takes its row from `prerecorded` (see `insertRow`); rows are the same as written one
+    /// at a time, in the same order, so a taken slot is refused the same way.
+    private func prerecord(_ batch: [SchedulerAction]) async {
+        let now = clock.now()
+        var serials: [UInt64] = []
+        var records: [RunRecord] = []
+        for action in batch {
+            switch action {
+            case .start(let run):
+                guard let task = generation.task(named: run.task) else { continue }
+                var record = record(for: run, plugin: task.plugin.name, status: .running)
+                record.startedAt = now
+                serials.append(run.serial)
+                records.append(record)
+            case .queue(let run, _):
+                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .queued)
+                record.queuedAt = now
+                serials.append(run.serial)
+                records.append(record)
+            case .skip(let run, let reason):
+                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .skipped)
+                record.finishedAt = now
+                record.error = reason
+                serials.append(run.serial)
+                records.append(record)
+            case .startQueued, .dropQueued, .stop, .stuck:
+                continue
+            }
+        }
+        // One row is no batch: it is written where it always was.
+        guard records.count > 1, let inserted = await write({ [records] in try await $0.insert(records) }) else { return }
+        for (serial, row) in zip(serials, inserted) { prerecorded[serial] = (row?.id, now) }
+    }
+
+    /// The id of a new history row: the one `prerecord` wrote for this run, or written now (nil: slot taken).
+    private func insertRow(_ record: RunRecord, serial: UInt64) async -> Int64? {
+        if let early = prerecorded.removeValue(forKey: serial) { return early.id }
+        return await write({ [record] in try await $0.insert(record) })??.id
     }
 
     private func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {

@@ -206,3 +206,44 @@ import Testing
         #expect(skip.nextSlot(after: from) == 1_774_830_600 * second)  // 2026-03-30T00:30:00Z = 02:30 CEST
     }
 }
+
+/// A burst: many runs due at once wait in one long line, which must keep its order however it is walked.
+@Suite struct LongLineTests {
+    @Test func aLongLineStartsInOrderOnePerFreedSlotAndAGroupHoldsBackOnlyItsOwn() throws {
+        let names = (0..<200).map { "t\($0 < 10 ? "00" : $0 < 100 ? "0" : "")\($0)" }
+        let definitions = try names.map { name in
+            try definition(name) { if name == "t003" || name == "t004" { $0.group = "g" } }
+        }
+        var h = Harness(definitions, maxRunning: 2, groups: ["g": 1])
+        let wakeup = h.machine.nextWakeup
+        let due = try #require(wakeup)
+        let first = did(h.advance(to: due))
+        #expect(first.prefix(2) == [.start("t000", .schedule, due), .start("t001", .schedule, due)])
+        #expect(Array(first.dropFirst(2)) == names.dropFirst(2).map { Did.queue($0, due) })
+        #expect(did(h.finish("t000", .succeeded)) == [.startQueued("t002", due)])
+        #expect(did(h.finish("t001", .succeeded)) == [.startQueued("t003", due)])
+        // t004 is next in line but its group is full: t005 goes past it, and t004 keeps its place.
+        #expect(did(h.finish("t002", .succeeded)) == [.startQueued("t005", due)])
+        #expect(did(h.finish("t003", .succeeded)) == [.startQueued("t004", due)])
+        var order: [String] = []
+        while let oldest = h.running.first {
+            for action in h.finish(oldest.task, .succeeded) {
+                if case .startQueued(let run) = action { order.append(run.task) }
+            }
+        }
+        #expect(order == Array(names.dropFirst(6)))
+        #expect(h.machine.queuedCount == 0)
+    }
+
+    @Test func aHigherPriorityLaterInLineStillGoesFirst() throws {
+        let definitions = try (0..<50).map { index in
+            try definition("t\(index < 10 ? "0" : "")\(index)") { if index == 40 { $0.priority = 9 } }
+        }
+        var h = Harness(definitions, maxRunning: 1)
+        let wakeup = h.machine.nextWakeup
+        let due = try #require(wakeup)
+        h.advance(to: due)
+        #expect(did(h.finish("t00", .succeeded)) == [.startQueued("t40", due)])
+        #expect(did(h.finish("t40", .succeeded)) == [.startQueued("t01", due)])
+    }
+}

@@ -1,5 +1,7 @@
 // cron-bench: next-fire computations per second over a fixed mix of expressions, in UTC and Europe/Paris,
 // and heap allocations per call. Usage: cron-bench [CALLS_PER_ZONE]   (default 2,000,000)
+// CRON_BENCH_MIX=common picks the 10-expression mix that croniter and APScheduler can parse too
+// (Benchmarks/Harness/cron_py.py measures them on the same mix), for the side-by-side table of Benchmarks/run.sh.
 import Cron
 import CronBenchMallocCounter
 
@@ -8,7 +10,7 @@ import Glibc
 #endif
 
 /// The documented mix: steps, fixed times, weekday ranges, L, W, #, nth-last, seconds, a leap day, years, H.
-let mix = [
+let documentedMix = [
     "*/5 * * * *",  // every 5 minutes
     "30 2 * * *",  // a fixed time (DST-sensitive)
     "0 9-17 * * MON-FRI",  // office hours
@@ -22,6 +24,15 @@ let mix = [
     "H H(2-3) * * *",  // hashed
     "0 0 13 * +FRI",  // Friday the 13th (AND)
 ]
+
+/// The side-by-side mix: only what croniter and APScheduler also parse (no W, no H, no +). Keep it equal to
+/// `COMMON_MIX` in Benchmarks/Harness/cron_py.py.
+let commonMix = [
+    "*/5 * * * *", "30 2 * * *", "0 9-17 * * MON-FRI", "0 0 L * *", "0 12 * * 5#3", "0 0 * * 5L",
+    "*/10 * * * * *", "0 0 29 2 *", "0 0 0 1 1 * 2030-2199/5", "15 10 1,15 * *",
+]
+
+let mix = getenv("CRON_BENCH_MIX").map { String(cString: $0) } == "common" ? commonMix : documentedMix
 
 func now() -> Double {
     var spec = timespec()

@@ -118,7 +118,8 @@ extension SchedulerStateMachine {
     mutating func admit(_ run: PendingRun, needsTaskIdle: Bool, now: Micros, alreadyQueued: Bool = false) -> [Action] {
         // Runs already in line go first: a newcomer only starts at once when nobody of its priority or higher
         // is waiting for the same slot.
-        let ahead = waiting.contains { entry in
+        // With every slot taken nobody can start, so nobody is ahead either: no need to look down the line.
+        let ahead = runningRuns.count < maxRunning && waiting.contains { entry in
             (tasks[entry.run.task]?.definition.priority ?? 5) >= (tasks[run.task]?.definition.priority ?? 5)
                 && canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now)
         }
@@ -126,7 +127,9 @@ extension SchedulerStateMachine {
             start(run, now: now)
             return [alreadyQueued ? .startQueued(run) : .start(run)]
         }
-        waiting.append(Waiting(run: run, needsTaskIdle: needsTaskIdle, since: now))
+        let entry = Waiting(run: run, needsTaskIdle: needsTaskIdle, since: now)
+        waiting.append(entry)
+        overdueFloor = overdueFloor.map { min($0, overdueInstant(of: entry)) }
         tasks[run.task]?.waiting += 1
         let reason = waitReason(run.task, needsTaskIdle: needsTaskIdle, now: now)
         return (alreadyQueued ? [] : [.queue(run, reason: reason)]) + startWaiting(now: now)
@@ -137,6 +140,8 @@ extension SchedulerStateMachine {
     /// back by its group, task or rate limit does not hold back the runs behind it.
     mutating func startWaiting(now: Micros) -> [Action] {
         var actions: [Action] = []
+        guard runningRuns.count < maxRunning, !waiting.isEmpty else { return actions }
+        if noneOverdue(now: now) { actions = startFrontRunners(now: now) }
         while runningRuns.count < maxRunning {
             var best: (index: Int, key: (Int, Micros, Int))?
             for (index, entry) in waiting.enumerated()
@@ -153,6 +158,53 @@ extension SchedulerStateMachine {
             actions.append(.startQueued(entry.run))
         }
         return actions
+    }
+
+    /// The fast part of `startWaiting` while no waiting run is overdue: then the order is priority, then place in
+    /// line, so the first startable runs of the top priority are the next ones to start, and the walk down the
+    /// line stops as soon as it has one per free slot (a burst of thousands waiting no longer costs a full scan
+    /// per start). Starting a run never lets another run start that could not before, so a candidate that can
+    /// no longer start when its turn comes ends the fast part; `startWaiting`'s full scan does the rest.
+    private mutating func startFrontRunners(now: Micros) -> [Action] {
+        let free = maxRunning - runningRuns.count
+        var candidates: [Int] = []
+        var index = waiting.startIndex
+        while index < waiting.endIndex, candidates.count < free {
+            let entry = waiting[index]
+            if (tasks[entry.run.task]?.definition.priority ?? 5) == topPriority,
+               canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now)
+            {
+                candidates.append(index)
+            }
+            index += 1
+        }
+        var started: [Int] = []
+        for candidate in candidates {
+            let entry = waiting[candidate]
+            guard canStart(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now) else { break }
+            start(entry.run, now: now)
+            tasks[entry.run.task]?.waiting -= 1
+            started.append(candidate)
+        }
+        let actions = started.map { Action.startQueued(waiting[$0].run) }
+        for index in started.reversed() { waiting.remove(at: index) }
+        return actions
+    }
+
+    /// Whether no waiting run has waited longer than its task's `max_wait`; refreshes `overdueFloor` when the
+    /// bound it keeps is not enough to tell.
+    private mutating func noneOverdue(now: Micros) -> Bool {
+        if let floor = overdueFloor, now <= floor { return true }
+        var floor = Micros.max
+        for entry in waiting { floor = min(floor, overdueInstant(of: entry)) }
+        overdueFloor = floor
+        return now <= floor
+    }
+
+    /// When a waiting run turns overdue: `startWaiting` counts it overdue once `now - since > max_wait`.
+    private func overdueInstant(of entry: Waiting) -> Micros {
+        let (instant, overflow) = entry.since.addingReportingOverflow(tasks[entry.run.task]?.definition.maxWait ?? .max)
+        return overflow ? .max : instant
     }
 
     /// Why a run of `task` cannot start now because of a rate limit (its own or its group's), or nil.
@@ -181,6 +233,7 @@ extension SchedulerStateMachine {
 
     /// The earliest instant at which a waiting run held back by a full rate-limit window may start.
     var rateRelease: Micros? {
+        guard hasRateLimits else { return nil }
         var earliest: Micros?
         func release(_ starts: [Micros]?, _ limit: TaskDefinition.Limit) {
             guard let starts, starts.count >= limit.runs else { return }

@@ -1,4 +1,5 @@
 import Config
+import DequeModule
 import HeapModule
 public import PluginHost
 
@@ -58,7 +59,17 @@ public struct SchedulerStateMachine: Sendable {
     var tasks: [String: TaskState] = [:]
     var timers = Heap<TimerEntry>()
     var delayed = Heap<DelayedEntry>()
-    var waiting: [Waiting] = []
+    /// The waiting line, first come first; a deque, because runs leave it mostly from the front.
+    var waiting = Deque<Waiting>()
+    /// The highest `priority` of any installed task (at least the default, 5). While no waiting run is overdue,
+    /// the first startable run of this priority in line is the next to start: `startWaiting` stops looking there.
+    var topPriority = 5
+    /// A lower bound of the instants at which waiting runs turn overdue (`since + max_wait`); nil when unknown.
+    /// Until then no run is overdue, so `startWaiting` need not look at every waiting run's `max_wait`.
+    var overdueFloor: Micros?
+    /// Whether any installed task or group has a rate limit: without one, no waiting run is ever held back by a
+    /// rate window, and `rateRelease` need not walk the waiting line at every wake-up.
+    var hasRateLimits = false
     var runningRuns: [UInt64: Running] = [:]
     var groupRunning: [String: Int] = [:]
     var groupLimits: [String: Int] = [:]
@@ -124,6 +135,9 @@ public struct SchedulerStateMachine: Sendable {
         self.maxRunning = maxRunning
         groupLimits = groups
         self.groupRateLimits = groupRateLimits
+        topPriority = max(5, definitions.map(\.priority).max() ?? 5)
+        overdueFloor = nil
+        hasRateLimits = !groupRateLimits.isEmpty || definitions.contains { $0.rateLimit != nil }
         var actions: [Action] = []
         var next: [String: TaskState] = [:]
         for definition in definitions {
