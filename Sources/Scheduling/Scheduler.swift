@@ -273,6 +273,11 @@ public actor Scheduler: Service {
 
     private func perform(group: inout DiscardingTaskGroup) async {
         while !pending.isEmpty {
+            // Runs that end keep adding the next queued start; without this check a long line would keep the
+            // loop here, starting runs, long after SIGTERM.
+            if case .running = phase, shutdownRequested.load(ordering: .sequentiallyConsistent) || Task.isCancelled {
+                beginShutdown()
+            }
             let batch = pending
             pending.removeAll()
             await prerecord(batch)
@@ -283,6 +288,15 @@ public actor Scheduler: Service {
     }
 
     private func perform(_ action: SchedulerAction, group: inout DiscardingTaskGroup) async {
+        if case .running = phase {} else {
+            switch action {
+            case .start(let run), .startQueued(let run):
+                await refuseStart(run)
+                return
+            default:
+                break
+            }
+        }
         switch action {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
@@ -430,6 +444,26 @@ public actor Scheduler: Service {
     private func insertRow(_ record: RunRecord, serial: UInt64) async -> Int64? {
         if let early = prerecorded.removeValue(forKey: serial) { return early.id }
         return await write({ [record] in try await $0.insert(record) })??.id
+    }
+
+    /// Shutting down: a run the state machine let start is recorded `cancelled` instead (its slot keeps its one
+    /// row), and nothing it would trigger follows.
+    private func refuseStart(_ run: PendingRun) async {
+        let now = clock.now()
+        let reason = "daemon shutting down before the run could start"
+        var id = queued.removeValue(forKey: run.serial)
+        if id == nil, let early = prerecorded.removeValue(forKey: run.serial) { id = early.id }
+        if let existing = id {
+            await write { try await $0.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil) }
+        } else {
+            var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .cancelled)
+            record.finishedAt = now
+            record.error = reason
+            id = await write({ [record] in try await $0.insert(record) })??.id
+        }
+        _ = machine.finished(serial: run.serial, end: .interrupted, now: now)
+        decided(run.serial, id.map { RunDecision(id: $0, status: .cancelled, reason: reason) })
+        if let id { emit(.finished(task: run.task, runID: id, status: .cancelled, durationMicros: nil)) }
     }
 
     private func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {

@@ -66,3 +66,31 @@ import Testing
         #expect(try sandbox.history(task: "long").map { $0["status"] as? String } == ["cancelled"])
     }
 }
+
+extension PolicyDaemonTests {
+    @Test func sigtermDuringALongLineStopsStartingRunsAndRecordsTheRestCancelled() async throws {
+        let sandbox = try Sandbox()
+        try sandbox.install("libStampPlugin.so")
+        let tasks = (0..<400).map { index in
+            """
+              - name: t\(index)
+                plugin: stamp
+                startup: true
+                config: {file: "\(sandbox.path("line.txt"))", sleep: 0.01}
+            """
+        }.joined(separator: "\n")
+        try sandbox.writeConfig("limits:\n  max_running: 1\ntasks:\n" + tasks)
+        let daemon = try sandbox.start()
+        try await eventually("the line to start moving") {
+            try sandbox.history().contains { $0["status"] as? String == "succeeded" }
+        }
+        daemon.send(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+        let rows = try sandbox.history()
+        #expect(rows.count == 400, "every start-up run has its one row")
+        #expect(rows.allSatisfy { ["succeeded", "cancelled"].contains($0["status"] as? String) })
+        let cancelled = rows.filter { $0["status"] as? String == "cancelled" }
+        #expect(cancelled.count > 100, "the line stopped at SIGTERM: \(400 - cancelled.count) ran")
+        #expect(cancelled.allSatisfy { ($0["error"] as? String)?.contains("shutting down") == true })
+    }
+}
