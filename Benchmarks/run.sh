@@ -4,9 +4,10 @@
 #
 # Usage: Benchmarks/run.sh [WORKLOAD ...]      (steady burst idle reload cron; all when none is named)
 # Environment: SOAK_SECONDS (default 120: how long the steady housekeeper run goes on, for the soak row),
+#              HK_ONLY=1 (skip APScheduler: to compare two builds of housekeeper),
 #              BENCH_WORK (default .build/bench: configs, histories, daemon logs, results.json),
 #              SKIP_BUILD=1 (reuse .build/release/housekeeper as it is).
-# Takes about 9 minutes on 2 cores once the release build is done. Not part of `swift test`.
+# Takes about 7 minutes on 2 cores once the release build is done. Not part of `swift test`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

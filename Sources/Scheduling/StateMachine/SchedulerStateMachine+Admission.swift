@@ -275,9 +275,8 @@ extension SchedulerStateMachine {
     mutating func triggerDependents(of run: PendingRun, end: RunEnd, now: Micros) -> [Action] {
         guard let definition = tasks[run.task]?.definition else { return [] }
         var targets: [String] = []
-        for (name, state) in tasks.sorted(by: { $0.key < $1.key })
-        where state.definition.after.contains(run.task) && end.satisfies(state.definition.afterCondition) {
-            targets.append(name)
+        for name in dependents[run.task] ?? [] {
+            if let state = tasks[name], end.satisfies(state.definition.afterCondition) { targets.append(name) }
         }
         if end == .succeeded { targets += definition.onSuccess }
         if end.isFailure { targets += definition.onFailure }

@@ -70,6 +70,9 @@ public struct SchedulerStateMachine: Sendable {
     /// Whether any installed task or group has a rate limit: without one, no waiting run is ever held back by a
     /// rate window, and `rateRelease` need not walk the waiting line at every wake-up.
     var hasRateLimits = false
+    /// For each task, the tasks that name it in `after:`, sorted by name: looked up when a run ends, instead of
+    /// sorting and scanning every task then.
+    var dependents: [String: [String]] = [:]
     var runningRuns: [UInt64: Running] = [:]
     var groupRunning: [String: Int] = [:]
     var groupLimits: [String: Int] = [:]
@@ -138,6 +141,11 @@ public struct SchedulerStateMachine: Sendable {
         topPriority = max(5, definitions.map(\.priority).max() ?? 5)
         overdueFloor = nil
         hasRateLimits = !groupRateLimits.isEmpty || definitions.contains { $0.rateLimit != nil }
+        dependents = [:]
+        for definition in definitions {
+            for upstream in Set(definition.after) { dependents[upstream, default: []].append(definition.name) }
+        }
+        for upstream in dependents.keys { dependents[upstream]!.sort() }
         var actions: [Action] = []
         var next: [String: TaskState] = [:]
         for definition in definitions {
