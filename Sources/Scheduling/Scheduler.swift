@@ -284,9 +284,6 @@ public actor Scheduler: Service {
             for action in batch {
                 await perform(action, group: &group)
             }
-            // A long waiting line refills `pending` as each run ends (the next queued start), so without this the
-            // loop would only see a shutdown request once the whole line had run.
-            if case .running = phase, shutdownRequested.load(ordering: .sequentiallyConsistent) { return }
         }
     }
 

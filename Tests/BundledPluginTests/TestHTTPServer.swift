@@ -83,7 +83,7 @@ final class TestHTTPServer: Sendable {
             case .raw(let text):
                 let bytes = Array(text.utf8)
                 _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
+                closeConnection(fd)
             case .hold, .rawThenHold:
                 if case .rawThenHold(let text) = reply {
                     let bytes = Array(text.utf8)
@@ -91,8 +91,17 @@ final class TestHTTPServer: Sendable {
                 }
                 var byte: UInt8 = 0
                 _ = recv(fd, &byte, 1, 0)  // returns when the client closes or stop() shuts it down
-                close(fd)
+                closeConnection(fd)
             }
+        }
+    }
+
+    /// Closes an accepted connection and forgets it, under the lock: `stop()` must never shut down a descriptor
+    /// number that was closed here and reused since by another test's socket (tests run in parallel).
+    private func closeConnection(_ fd: Int32) {
+        state.withLock { state in
+            state.open.removeAll { $0 == fd }
+            close(fd)
         }
     }
 
