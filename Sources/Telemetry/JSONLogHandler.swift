@@ -72,8 +72,8 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// `text` as a JSON string literal (RFC 8259 escapes).
-    static func quote(_ text: String) -> String {
+    /// `text` as a JSON string literal (RFC 8259 escapes); the CLI's hand-written JSON uses it too.
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Config
 import Foundation
 public import History
+import Telemetry
 
 /// `housekeeper history`: reads the run history straight from SQLite, so it works while the daemon is down.
 struct HistoryCommand: AsyncParsableCommand {
@@ -60,7 +61,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let duration = zip(record.startedAt, record.finishedAt).map { String(format: "%.3fs", Double($1 - $0) / 1e6) }
             return [
                 "\(record.id ?? 0)", record.task, record.trigger.rawValue, record.status.rawValue,
-                Timestamp.utc(micros: record.scheduledAt), duration ?? "-", "\(record.attempt)",
+                UTCTimestamp.rfc3339(micros: record.scheduledAt), duration ?? "-", "\(record.attempt)",
                 Self.oneLine(record.error ?? ""),
             ]
         }
@@ -70,7 +71,7 @@ struct HistoryCommand: AsyncParsableCommand {
     /// A history row as one JSON object with the documented field names, in a stable order.
     static func json(_ record: RunRecord) -> String {
         func string(_ value: String?) -> String { value.map(JSONText.quote) ?? "null" }
-        func time(_ value: Int64?) -> String { value.map { JSONText.quote(Timestamp.utc(micros: $0)) } ?? "null" }
+        func time(_ value: Int64?) -> String { value.map { JSONText.quote(UTCTimestamp.rfc3339(micros: $0)) } ?? "null" }
         let fields = [
             ("id", record.id.map(String.init) ?? "null"), ("task", string(record.task)),
             ("plugin", string(record.plugin)), ("trigger", string(record.trigger.rawValue)),
