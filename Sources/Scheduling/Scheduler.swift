@@ -569,7 +569,8 @@ public actor Scheduler: Service {
         } else {
             // Shutting down: free the run's slot but start nothing new (no retries, no hooks).
             _ = machine.finished(serial: serial, end: .interrupted, now: now)
-            _ = machine.drainQueue(reason: "daemon shutting down")
+            // Runs still waiting are recorded cancelled by the drain, never left `queued`.
+            pending += machine.drainQueue(reason: "daemon shutting down before the run could start")
         }
         doorbell.ring()
     }

@@ -17,8 +17,6 @@ import Testing
 
     @Test func anAlertPostsJSONWithThePlaceholdersOfTheFailedRunEscaped() throws {
         let server = try TestHTTPServer([Self.ok("accepted")])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let config = #"""
             {"url": "\#(server.url("/hooks/${task}?run=${run_id}"))",
              "headers": {"Authorization": "Bearer abc", "X-Alert-From": "${this_task}"},
@@ -45,8 +43,6 @@ import Testing
 
     @Test func aPlainBodyIsSentAsText() throws {
         let server = try TestHTTPServer([Self.ok()])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let result = try harness.runOnce(#"{"url": "\#(server.url("/ping"))", "method": "put", "body": "run ${this_run_id}"}"#)
         #expect(result.status == .ok, "\(result.message)")
         let request = try #require(server.requests.first)
@@ -58,8 +54,6 @@ import Testing
     @Test func aServerErrorIsRetryableAndAClientErrorIsNot() throws {
         let server = try TestHTTPServer([Self.ok("down", status: "503 Service Unavailable"),
                                          Self.ok("no", status: "404 Not Found"), Self.ok("", status: "404 Not Found")])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let url = server.url("/health")
         var result = try harness.runOnce(#"{"url": "\#(url)"}"#)
         #expect(result.status == .retryable)
@@ -76,8 +70,6 @@ import Testing
         let hex = String(3000, radix: 16)
         let server = try TestHTTPServer([.raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "5\r\nhello\r\n\(hex)\r\n\(chunk)\r\n0\r\n\r\n")])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let result = try harness.runOnce(#"{"url": "\#(server.url("/"))", "max_body": 100}"#)
         #expect(result.status == .ok, "\(result.message)")
         let output = try outputObject(result)
@@ -88,8 +80,6 @@ import Testing
     @Test func aResponseIsCompleteAtItsContentLengthEvenIfTheServerKeepsTheConnection() throws {
         let server = try TestHTTPServer([.rawThenHold("HTTP/1.1 204 No Content\r\n\r\n"),
                                          .rawThenHold("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         // A reader that waited for the connection to close would run into the timeout and fail retryably.
         var result = try harness.runOnce(#"{"url": "\#(server.url("/a"))", "timeout": "10s"}"#)
         #expect(result.status == .ok, "\(result.message)")
@@ -101,8 +91,6 @@ import Testing
 
     @Test func aRefusedConnectionIsRetryable() throws {
         let server = try TestHTTPServer([])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let url = server.url("/")
         server.stop()
         let result = try harness.runOnce(#"{"url": "\#(url)"}"#)
@@ -113,8 +101,6 @@ import Testing
 
     @Test func aServerThatNeverAnswersTimesOut() throws {
         let server = try TestHTTPServer([.hold])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let result = try harness.runOnce(#"{"url": "\#(server.url("/slow"))", "timeout": "100ms"}"#)
         #expect(result.status == .retryable)
         #expect(result.message.hasSuffix("timed out after 100ms waiting for the response"), "\(result.message)")
@@ -122,8 +108,6 @@ import Testing
 
     @Test func aStopRequestEndsTheWaitForAResponse() throws {
         let server = try TestHTTPServer([.hold])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let instance = try harness.instance(#"{"url": "\#(server.url("/slow"))", "timeout": "1h"}"#)
         defer { instance.destroy() }
         let control = RunControl()
@@ -141,8 +125,6 @@ import Testing
 
     @Test func aResponseThatIsNotHTTPIsAnError() throws {
         let server = try TestHTTPServer([.raw("SSH-2.0-OpenSSH_9.2\r\n\r\n")])
-        // Keep the server alive to the end of the test: ARC may release it after its last use.
-        defer { withExtendedLifetime(server) {} }
         let result = try harness.runOnce(#"{"url": "\#(server.url("/"))"}"#)
         #expect(result.status == .error)
         #expect(result.message.hasSuffix(#"not an HTTP/1.x response: "SSH-2.0-OpenSSH_9.2""#), "\(result.message)")

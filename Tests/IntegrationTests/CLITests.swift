@@ -69,7 +69,7 @@ import Testing
 }
 
 extension CLITests {
-    @Test func dstGapSkipDropsTheSpringForwardRunThatCoalesceKeeps() throws {
+    @Test func checkAcceptsDstGapAndNextShowsTheCoalescedTransitionRun() throws {
         let sandbox = try Sandbox()
         try sandbox.install("libStampPlugin.so")
         try sandbox.writeConfig("""

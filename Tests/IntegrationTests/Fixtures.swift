@@ -1,17 +1,7 @@
 /// C sources of test plugins, compiled by the tests with `cc`.
 enum Fixtures {
     /// A plugin whose run never returns and never looks at should_stop.
-    static let stubbornPlugin = """
-        #include <unistd.h>
-        #include "housekeeper_plugin.h"
-        static hk_status create(const hk_create_context *c, void **out, hk_error *e) { (void)c; (void)e; *out = 0; return HK_STATUS_OK; }
-        static hk_status run(void *i, const hk_run_context *c, hk_error *e) { (void)i; (void)c; (void)e; for (;;) sleep(1); return HK_STATUS_OK; }
-        static void destroy(void *i) { (void)i; }
-        static const hk_plugin_descriptor d = {
-            sizeof(hk_plugin_descriptor), HK_ABI_VERSION, HK_ABI_FINGERPRINT_C, "stubborn", "1.0", "never stops",
-            0, create, run, destroy, {0, 0, 0, 0} };
-        HK_PLUGIN_EXPORT const hk_plugin_descriptor *housekeeper_plugin_entry_v1(uint32_t v) { (void)v; return &d; }
-        """
+    static let stubbornPlugin = plugin("stubborn", run: "for (;;) sleep(1);")
 }
 
 extension Fixtures {

@@ -119,12 +119,5 @@ func eventually(
     _ what: @autoclosure () -> String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () throws -> Bool
 ) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting for: \(what())", sourceLocation: sourceLocation)
-    throw CancellationError()
+    try await eventually(what(), timeout: timeout, sourceLocation: sourceLocation, condition, refresh: {})
 }
