@@ -90,6 +90,25 @@ public struct HistoryStore: Sendable {
             // The pruner deletes by age; without this index each batch would scan the whole table.
             try db.execute(sql: "CREATE INDEX run_finished_at ON run(finished_at) WHERE finished_at IS NOT NULL")
         }
+        migrator.registerMigration("v4-runtime-tasks") { db in
+            // Tasks added through the API (their definition as JSON, validated like YAML before it is stored),
+            // and extra runs asked for later (`POST /tasks/{name}/run` with `at` or `delay`): both survive restarts.
+            try db.execute(sql: """
+                CREATE TABLE runtime_task (
+                    name TEXT PRIMARY KEY,
+                    definition TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE planned_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    task TEXT NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    config TEXT,
+                    requested_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

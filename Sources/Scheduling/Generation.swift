@@ -46,11 +46,18 @@ public struct Generation: Sendable {
     public let tasks: [ScheduledTask]
     /// Tasks left out because their plugin is not loaded (missing file, rejected file), with the reason.
     public let dropped: [ConfigDiagnostic]
+    /// The configuration file's text this generation was built from: a runtime task change re-validates against
+    /// it, so an edit to the file not yet reloaded (SIGHUP) is not applied on the side.
+    public let configText: String
+    /// The runtime tasks (added through the API) this generation was built with, by name.
+    public let runtimeTasks: [String: RuntimeTaskSource]
     /// Where each task is in `tasks`, by name: the scheduler looks a task up for every action it performs.
     private let positions: [String: Int]
 
     init(number: Int, config: HousekeeperConfig, catalog: PluginCatalog, tasks: [ScheduledTask],
-         dropped: [ConfigDiagnostic]) {
+         dropped: [ConfigDiagnostic], configText: String = "", runtimeTasks: [RuntimeTaskSource] = []) {
+        self.configText = configText
+        self.runtimeTasks = Dictionary(runtimeTasks.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.number = number
         self.config = config
         self.catalog = catalog

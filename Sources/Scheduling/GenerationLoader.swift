@@ -39,9 +39,18 @@ public struct GenerationLoader: Sendable {
     }
 
     /// Loads a new generation, reusing plugins and instances of `previous` where nothing changed.
+    /// - Parameters:
+    ///   - runtimeTasks: the tasks added through the API (nil: those of `previous`).
+    ///   - rereadingFile: read the configuration file and rescan the plugin folder (a reload); false keeps the
+    ///     text and plugins `previous` was built from (a runtime task change).
     /// - Throws: `ConfigErrors` with every error found (configuration and plugin `create` errors).
-    public func load(previous: Generation?) async throws(ConfigErrors) -> Generation {
-        let result = await pool.run { [self] in loadBlocking(previous: previous) }
+    public func load(
+        previous: Generation?, runtimeTasks: [RuntimeTaskSource]? = nil, rereadingFile: Bool = true
+    ) async throws(ConfigErrors) -> Generation {
+        let runtime = runtimeTasks ?? previous.map { Array($0.runtimeTasks.values).sorted { $0.name < $1.name } } ?? []
+        let result = await pool.run { [self] in
+            loadBlocking(previous: previous, runtimeTasks: runtime, rereadingFile: rereadingFile || previous == nil)
+        }
         return try result.get()
     }
 
@@ -57,20 +66,30 @@ public struct GenerationLoader: Sendable {
             .appendingPathComponent("tasks/\(task)")
     }
 
-    private func loadBlocking(previous: Generation?) -> Result<Generation, ConfigErrors> {
+    private func loadBlocking(
+        previous: Generation?, runtimeTasks: [RuntimeTaskSource], rereadingFile: Bool
+    ) -> Result<Generation, ConfigErrors> {
         let config: HousekeeperConfig
+        let text: String
         do {
-            config = try ConfigLoader.load(path: configPath, environment: environment)
+            text = rereadingFile ? try ConfigLoader.readText(path: configPath) : previous?.configText ?? ""
+            config = try ConfigLoader.load(
+                path: configPath, text: text, environment: environment, runtimeTasks: runtimeTasks)
         } catch {
             return .failure(error)
         }
-        let loader = PluginLoader(
-            options: PluginLoaderOptions(
-                directory: config.pluginsDirectory,
-                cacheDirectory: Self.pluginCacheDirectory(for: config),
-                allowInsecure: allowInsecurePlugins),
-            logger: logger, vetter: vetter)
-        let catalog = loader.load(previous: previous?.catalog)
+        let catalog: PluginCatalog
+        if !rereadingFile, let previous, previous.config.pluginsDirectory == config.pluginsDirectory {
+            catalog = previous.catalog
+        } else {
+            let loader = PluginLoader(
+                options: PluginLoaderOptions(
+                    directory: config.pluginsDirectory,
+                    cacheDirectory: Self.pluginCacheDirectory(for: config),
+                    allowInsecure: allowInsecurePlugins),
+                logger: logger, vetter: vetter)
+            catalog = loader.load(previous: previous?.catalog)
+        }
 
         let unknown = config.unknownPluginDiagnostics(known: Set(catalog.plugins.keys))
         let droppedNames = Set(config.tasks.filter { catalog.plugins[$0.plugin] == nil }.map(\.name))
@@ -143,7 +162,8 @@ public struct GenerationLoader: Sendable {
             return .failure(ConfigErrors(diagnostics: errors))
         }
         return .success(Generation(
-            number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped))
+            number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped,
+            configText: text, runtimeTasks: runtimeTasks))
     }
 }
 

@@ -1,10 +1,12 @@
 public import Config
+public import History
 public import Logging
 public import ServiceLifecycle
 import UnixSignals
 
-/// Applies configuration reloads: on each trigger (SIGHUP in production), builds a complete new generation and
-/// swaps the scheduler to it; on any error, logs every diagnostic and keeps the running generation.
+/// Applies configuration changes: reloads (SIGHUP in production) and runtime task changes (the API), one at a
+/// time. Each builds a complete new generation and swaps the scheduler to it; on any error, it logs every
+/// diagnostic and keeps the running generation.
 ///
 /// Modelled on swift-configuration's `ReloadingFileProvider`: the public `run()` listens to SIGHUP, the internal
 /// `run(triggers:)` takes any async sequence so tests push reloads directly.
@@ -13,13 +15,20 @@ public struct Reloader: Service {
     let scheduler: Scheduler
     let logger: Logger
     let observer: @Sendable (ReloadOutcome, Generation) -> Void
+    /// Where runtime tasks are stored (nil: runtime task changes are refused).
+    let store: HistoryStore?
+    /// One change at a time: a reload and a runtime task change never build generations side by side.
+    let gate = SerialGate()
 
     /// Creates a reloader.
-    /// - Parameter observer: told of every reload's outcome and the generation running after it (metrics).
+    /// - Parameters:
+    ///   - store: where runtime tasks (added through the API) are stored; nil refuses runtime task changes.
+    ///   - observer: told of every reload's outcome and the generation running after it (metrics).
     public init(
-        loader: GenerationLoader, scheduler: Scheduler, logger: Logger,
+        loader: GenerationLoader, scheduler: Scheduler, logger: Logger, store: HistoryStore? = nil,
         observer: @escaping @Sendable (ReloadOutcome, Generation) -> Void = { _, _ in }
     ) {
+        self.store = store
         self.loader = loader
         self.scheduler = scheduler
         self.logger = logger
@@ -42,6 +51,13 @@ public struct Reloader: Service {
     /// Loads and applies a new generation now.
     /// - Returns: the outcome (what changed, or the errors that kept the old configuration).
     public func reload() async -> ReloadOutcome {
+        await gate.enter()
+        let outcome = await reloadNow()
+        await gate.leave()
+        return outcome
+    }
+
+    private func reloadNow() async -> ReloadOutcome {
         let previous = await scheduler.generation
         logger.info("reload.begin", metadata: ["config.file": "\(loader.configPath)"])
         let next: Generation
@@ -109,5 +125,29 @@ public struct GenerationChange: Sendable, Hashable {
         pluginsLoaded = Set(new.catalog.plugins.values.filter { plugin in
             old.catalog.plugins[plugin.name] !== plugin
         }.map(\.name))
+    }
+}
+
+/// Lets one caller at a time through, first come first served.
+actor SerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Waits until no other caller is inside.
+    func enter() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Lets the next caller in.
+    func leave() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }

@@ -89,13 +89,17 @@ extension Scheduler {
     /// - Parameters:
     ///   - trigger: `manual` for operators; alerts use `dependency` (so pausing the alert task silences it).
     ///   - context: a JSON object whose keys are added to the plugin's run context.
+    ///   - configOverride: a JSON object merged into the task's `config` for this run only (RFC 7386: `null`
+    ///     removes a key); already checked with `checkConfigOverride`.
     public func requestRun(
-        task: String, trigger: RunTrigger = .manual, force: Bool = false, context: String? = nil
+        task: String, trigger: RunTrigger = .manual, force: Bool = false, context: String? = nil,
+        configOverride: String? = nil
     ) async -> RunRequestOutcome {
         guard generation.task(named: task) != nil else { return .unknownTask }
         guard case .running = phase, isDispatching else { return .notAccepted }
         let (serial, actions) = machine.request(
             task: task, trigger: trigger, force: force, context: context, now: clock.now())
+        if let configOverride { configOverrides[serial] = configOverride }
         pending += actions
         let decision = await withCheckedContinuation { continuation in
             decisionWaiters[serial] = continuation

@@ -37,6 +37,11 @@ public actor Scheduler: Service {
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     var paused: Set<String> = []
+    /// Planned extra runs (`POST /tasks/{name}/run` with `at`/`delay`) by serial: their `planned_run` row, deleted
+    /// once the run is decided.
+    var plannedRows: [UInt64: Int64] = [:]
+    /// Config overrides (a JSON object merged into the task's `config`) of requested runs, by serial.
+    var configOverrides: [UInt64: String] = [:]
     private var instanceUse: [ObjectIdentifier: (instance: PluginInstance, runs: Int)] = [:]
     private var retired: [ObjectIdentifier: PluginInstance] = [:]
     var phase: Phase = .running
@@ -105,6 +110,7 @@ public actor Scheduler: Service {
             groups: generation.config.groups,
             groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
             startup: true, lastSlots: lastSlots)
+        await restorePlannedRuns()
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
@@ -288,6 +294,17 @@ public actor Scheduler: Service {
     }
 
     private func perform(_ action: SchedulerAction, group: inout DiscardingTaskGroup) async {
+        switch action {
+        case .start(let run), .queue(let run, _):
+            await settlePlanned(run.serial)
+        case .skip(let run, _):
+            await settlePlanned(run.serial)
+            configOverrides[run.serial] = nil
+        case .dropQueued(let run, _):
+            configOverrides[run.serial] = nil
+        default:
+            break
+        }
         if case .running = phase {} else {
             switch action {
             case .start(let run), .startQueued(let run):
@@ -494,8 +511,7 @@ public actor Scheduler: Service {
         ])
         emit(.started(task: run.run.task, runID: run.id, latenessMicros: run.startedAt - run.run.scheduledAt))
         let pool = self.pool
-        let executor = executorFor(run.task)
-        let task = run.task
+        let (task, executor) = executor(for: run)
         let control = run.control
         let serial = run.run.serial
         group.addTask {
@@ -533,6 +549,7 @@ public actor Scheduler: Service {
 
     private func complete(serial: UInt64, completion: RunCompletion?) async {
         guard let run = active.removeValue(forKey: serial) else { return }
+        configOverrides[serial] = nil
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
         await write {
@@ -641,7 +658,7 @@ public actor Scheduler: Service {
     ///
     /// The write runs in its own task so that it is never cancelled with the caller: an abandoned run's outcome
     /// is still recorded while shutdown cancels its child task.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (HistoryStore) async throws -> T) async -> T? {
+    func write<T: Sendable>(_ body: @escaping @Sendable (HistoryStore) async throws -> T) async -> T? {
         let history = self.history
         do {
             return try await Task { try await body(history) }.value

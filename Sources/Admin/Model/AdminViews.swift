@@ -27,6 +27,62 @@ public struct TaskView: Codable, Sendable, Hashable {
     public var description: String?
     /// The dead-man's switch window, if set.
     public var expectSuccessWithin: String?
+    /// `config` (the YAML file, read-only here) or `api` (a runtime task: `PUT`/`DELETE /tasks/{name}`).
+    public var source: String
+    /// An `at:` task whose last instant has passed: it runs no more (its runs stay in history).
+    public var completed: Bool
+    /// A runtime task's definition as sent (JSON text); `GET /tasks/{name}` only.
+    public var definition: String?
+    /// Extra runs planned for later (`POST /tasks/{name}/run` with `at` or `delay`); `GET /tasks/{name}` only.
+    public var plannedRuns: [PlannedRunView]?
+}
+
+/// An extra run waiting for its instant.
+public struct PlannedRunView: Codable, Sendable, Hashable {
+    /// Its id.
+    public var id: Int64
+    /// When it runs (RFC 3339, UTC).
+    public var dueAt: String
+    /// Whether it carries a config override.
+    public var configOverride: Bool
+}
+
+/// The answer to a run planned for later (`202`).
+public struct RunPlanned: Codable, Sendable, Hashable {
+    /// The planned run's id.
+    public var plannedId: Int64
+    /// Task name.
+    public var task: String
+    /// `planned`.
+    public var status: String
+    /// When it runs (RFC 3339, UTC).
+    public var dueAt: String
+}
+
+/// The answer to `DELETE /tasks/{name}`.
+public struct TaskRemoved: Codable, Sendable, Hashable {
+    /// Task name.
+    public var task: String
+    /// Always true.
+    public var removed: Bool
+}
+
+/// A task definition the daemon refused (`422`): every problem, with the JSON member it is about.
+public struct TaskInvalid: Codable, Sendable, Hashable {
+    /// One problem.
+    public struct Problem: Codable, Sendable, Hashable {
+        /// JSON pointer into the definition (`/retry/attempts`; "" for the whole), when the problem is in it.
+        public var pointer: String?
+        /// For people.
+        public var message: String
+        /// `/retry/attempts: message`, or `file:line:col: message` for a problem elsewhere.
+        public var text: String
+    }
+
+    /// Error message.
+    public var error: ErrorEnvelope.Body
+    /// Every problem.
+    public var problems: [Problem]
 }
 
 /// `{"tasks": [...]}`.

@@ -3,37 +3,23 @@ import Scheduling
 
 /// `/tasks` and the task actions.
 extension AdminRoutes {
-    /// GET /tasks.
+    /// GET /tasks (`?source=config|api` keeps the tasks of one source).
     @Sendable static func listTasks(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
-        JSONBody.response(TaskList(tasks: try await taskViews(context).1))
+        let source = request.uri.queryParameters.get("source")
+        if let source, !["config", "api"].contains(source) {
+            throw AdminError.badRequest("invalid source=\(source); expected config or api")
+        }
+        let tasks = try await taskViews(context).1.filter { source == nil || $0.source == source }
+        return JSONBody.response(TaskList(tasks: tasks))
     }
 
     /// GET /tasks/{name}.
     @Sendable static func showTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
-        let name = try rc.parameters.require("name")
-        guard let task = try await taskViews(context).1.first(where: { $0.name == name }) else {
-            throw AdminError.taskNotFound(name)
-        }
-        return JSONBody.response(task)
-    }
-
-    /// POST /tasks/{name}/run: a manual run (`force=true` bypasses the overlap policy).
-    @Sendable static func runTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
-        async throws -> Response
-    {
-        let name = try rc.parameters.require("name")
-        let force: Bool
-        switch request.uri.queryParameters.get("force") {
-        case nil, "false": force = false
-        case "true": force = true
-        case let other?: throw AdminError.badRequest("invalid force=\(other); expected true or false")
-        }
-        let outcome = await context.scheduler.requestRun(task: name, trigger: .manual, force: force)
-        return try accepted(outcome, task: name)
+        JSONBody.response(try await taskView(named: try rc.parameters.require("name"), context))
     }
 
     /// POST /tasks/{name}/pause.

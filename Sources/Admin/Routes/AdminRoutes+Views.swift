@@ -36,7 +36,9 @@ extension AdminRoutes {
             queued: snapshot.queued.count { $0.task == spec.name },
             lastRun: lastRuns[spec.name].map(view(of:)),
             nextRun: snapshot.nextFires[spec.name].map(UTCTimestamp.rfc3339(micros:)),
-            description: spec.description, expectSuccessWithin: spec.expectSuccessWithin.map { "\($0)" })
+            description: spec.description, expectSuccessWithin: spec.expectSuccessWithin.map { "\($0)" },
+            source: spec.source.rawValue,
+            completed: spec.enabled && !spec.at.isEmpty && snapshot.nextFires[spec.name] == nil)
     }
 
     /// The snapshot and a view of every task.

@@ -13,6 +13,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AdminError {
             return try error.response(from: request, context: context)
+        } catch let error as TaskInvalidError {
+            return try error.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = AdminRoutes.methods(forPath: request.uri.path)
             guard !allowed.isEmpty else {

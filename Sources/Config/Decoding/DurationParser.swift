@@ -3,7 +3,7 @@
 ///
 /// Each part is a whole number and a unit (`d`, `h`, `m`, `s`, `ms`); units go from largest to smallest and
 /// each appears at most once.
-enum DurationParser {
+public enum DurationParser {
     /// What a valid duration looks like, appended to every duration error.
     static let formatHelp =
         "write a whole number with a unit (d, h, m, s, ms) from largest to smallest, e.g. 30s, 5m, 1h30m, "
@@ -14,7 +14,7 @@ enum DurationParser {
     ]
 
     /// The duration `text` denotes, or nil when it is not a valid duration.
-    static func parse(_ text: String) -> Duration? {
+    public static func parse(_ text: String) -> Duration? {
         let chars = Array(text.unicodeScalars)
         guard !chars.isEmpty else { return nil }
         if chars.allSatisfy(isDigit) {

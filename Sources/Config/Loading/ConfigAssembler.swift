@@ -24,7 +24,7 @@ struct ConfigAssembler {
         }
         var api = draft.api
         api.tokenFile = api.tokenFile.map { PathResolver.absolute($0, base: baseDirectory) }
-        var firstNames: [String: YAMLMark] = [:]
+        var firstNames: [String: (mark: YAMLMark, source: TaskSource)] = [:]
         var groupNames: [String] = []
         for group in draft.groups {
             if groupNames.contains(group.name.value) {
@@ -45,12 +45,20 @@ struct ConfigAssembler {
         let hookTargets = Set(draft.tasks.flatMap { $0.onFailure.map(\.value) + $0.onSuccess.map(\.value) })
         for task in draft.tasks {
             if let name = task.name {
-                if let first = firstNames[name.value] {
+                if let first = firstNames[name.value], first.source != task.source {
+                    // Runtime tasks come after the file's: `first` is the file's. Reported there, where a reload
+                    // brought the clash in.
                     diagnostics.error(
-                        "duplicate task name \"\(name.value)\" (first used on line \(first.line)); "
+                        "task \"\(name.value)\" is defined both in this file and as a runtime task added through the "
+                            + "API (\(diagnostics.location(of: name.mark).file)); a name may exist in only one place: "
+                            + "rename the task here, or remove the runtime one (housekeeper task remove \(name.value))",
+                        at: first.mark)
+                } else if let first = firstNames[name.value] {
+                    diagnostics.error(
+                        "duplicate task name \"\(name.value)\" (first used on line \(first.mark.line)); "
                             + "give each task a unique name", at: name.mark)
                 } else {
-                    firstNames[name.value] = name.mark
+                    firstNames[name.value] = (name.mark, task.source)
                 }
             }
             if let zone = task.timezone {
@@ -103,13 +111,14 @@ struct ConfigAssembler {
                 }
                 diagnostics.error(message, at: group.mark)
             }
-            let location = task.mark.location(in: diagnostics.file)
+            let location = diagnostics.location(of: task.mark)
             var spec = TaskSpec(
                 name: name.value, plugin: plugin.value, schedule: task.schedule?.scalar?.text, cron: cron,
                 timezone: task.timezone?.value ?? timezone, enabled: task.enabled, timeout: task.timeout,
                 overlap: task.overlap, configJSON: task.config?.value ?? "{}", description: task.description,
-                location: location, pluginLocation: plugin.mark.location(in: diagnostics.file),
-                configLocation: task.config?.mark.location(in: diagnostics.file) ?? location)
+                location: location, pluginLocation: diagnostics.location(of: plugin.mark),
+                configLocation: task.config.map { diagnostics.location(of: $0.mark) } ?? location)
+            spec.source = task.source
             spec.maxInstances = task.maxInstances?.value ?? 1
             spec.group = task.group?.value
             spec.timeoutGrace = task.timeoutGrace

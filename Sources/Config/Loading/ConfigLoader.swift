@@ -9,6 +9,24 @@ public enum ConfigLoader {
     /// - Parameter environment: variables for `${VAR}` expansion.
     /// - Throws: `ConfigErrors` with every error found, sorted by position.
     public static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> HousekeeperConfig {
+        try load(path: path, text: try readText(path: path), environment: environment)
+    }
+
+    /// Parses and validates `text` as the contents of the file at `path`, with runtime tasks added through the API
+    /// (validated exactly like the file's tasks; a name in both is an error naming both places).
+    /// - Throws: `ConfigErrors` with every error found: the file's first, then each runtime task's.
+    public static func load(
+        path: String, text: String, environment: [String: String], runtimeTasks: [RuntimeTaskSource] = []
+    ) throws(ConfigErrors) -> HousekeeperConfig {
+        let absolute = PathResolver.absolute(path, base: FileManager.default.currentDirectoryPath)
+        return try parse(
+            text: text, file: path, absoluteFile: absolute, baseDirectory: PathResolver.folder(of: absolute),
+            environment: environment, runtimeTasks: runtimeTasks)
+    }
+
+    /// Reads the configuration file as UTF-8 text.
+    /// - Throws: `ConfigErrors` when it cannot be read or is not UTF-8.
+    public static func readText(path: String) throws(ConfigErrors) -> String {
         let absolute = PathResolver.absolute(path, base: FileManager.default.currentDirectoryPath)
         let start = SourceLocation(file: path, line: 1, column: 1)
         let data: Data
@@ -24,9 +42,7 @@ public enum ConfigLoader {
             throw ConfigErrors(diagnostics: [ConfigDiagnostic(
                 location: start, message: "the configuration file is not valid UTF-8 text; save it as UTF-8")])
         }
-        return try parse(
-            text: text, file: path, absoluteFile: absolute, baseDirectory: PathResolver.folder(of: absolute),
-            environment: environment)
+        return text
     }
 
     /// Parses and validates configuration text, as `load(path:environment:)` does with a file's contents.
@@ -55,7 +71,8 @@ public enum ConfigLoader {
         file: String,
         absoluteFile: String,
         baseDirectory: String,
-        environment: [String: String]
+        environment: [String: String],
+        runtimeTasks: [RuntimeTaskSource] = []
     ) throws(ConfigErrors) -> HousekeeperConfig {
         var diagnostics = DiagnosticCollector(file: file)
         var parser = YAMLParser(text: text)
@@ -67,6 +84,9 @@ public enum ConfigLoader {
         if let root, !root.isNull {
             let expanded = EnvironmentExpander(environment: environment).expand(root, diagnostics: &diagnostics)
             ConfigDraft.schema.decode(expanded, scope: "at the top level", into: &draft, diagnostics: &diagnostics)
+        }
+        for source in runtimeTasks {
+            if let task = source.draft(diagnostics: &diagnostics) { draft.tasks.append(task) }
         }
         if draft.tasks.isEmpty && !diagnostics.hasErrors {
             diagnostics.warning(

@@ -29,7 +29,7 @@ struct EnvironmentExpander {
         var changed = false
         func position(_ offset: Int) -> YAMLMark {
             guard let column = scalar.sourceOffset(forTextOffset: offset) else { return mark }
-            return YAMLMark(line: mark.line, column: mark.column + column)
+            return YAMLMark(line: mark.line, column: mark.column + column, document: mark.document)
         }
         while index < chars.count {
             let rest = chars[index...]

@@ -73,6 +73,8 @@ struct TaskDraft {
     var rateLimit: RateLimitDraft?
     /// `rate_policy:`.
     var ratePolicy: RatePolicy = .queue
+    /// The file, or a runtime task's definition.
+    var source: TaskSource = .config
 
     /// `rate_limit:` as decoded.
     struct RateLimitDraft {

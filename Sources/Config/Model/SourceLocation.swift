@@ -6,12 +6,19 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var line: Int
     /// 1-based column.
     public var column: Int
+    /// For a task added through the API: the JSON pointer (RFC 6901) of the member the location is in
+    /// (`/retry/attempts`; "" for the whole definition). Line and column then count in the definition's JSON text.
+    public var pointer: String?
     /// Creates a location.
-    public init(file: String, line: Int, column: Int) {
+    public init(file: String, line: Int, column: Int, pointer: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
+        self.pointer = pointer
     }
-    /// `file:line:column`.
-    public var description: String { "\(file):\(line):\(column)" }
+    /// `file:line:column`, or `file#pointer` for a runtime task's definition.
+    public var description: String {
+        if let pointer { return "\(file)#\(pointer)" }
+        return "\(file):\(line):\(column)"
+    }
 }

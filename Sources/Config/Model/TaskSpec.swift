@@ -82,6 +82,8 @@ public struct TaskSpec: Sendable, Hashable {
     public var configJSON: String
     /// A free-form description for people (`description:`), if any.
     public var description: String?
+    /// Where the task is defined: the configuration file, or the API (a runtime task stored in the state database).
+    public var source: TaskSource = .config
     /// Where the task's mapping starts.
     public var location: SourceLocation
     /// Where the `plugin:` value is (for unknown-plugin errors).
@@ -121,4 +123,12 @@ public struct TaskSpec: Sendable, Hashable {
         self.pluginLocation = pluginLocation ?? location
         self.configLocation = configLocation ?? location
     }
+}
+
+/// Where a task is defined.
+public enum TaskSource: String, Sendable, Hashable, CaseIterable {
+    /// The YAML configuration file: the operator's source of truth, read-only through the API.
+    case config
+    /// Added through the API (`POST /tasks`, `housekeeper task add`) and stored in the state database.
+    case api
 }

@@ -4,10 +4,13 @@ struct YAMLMark: Sendable, Hashable, Comparable {
     var line: Int
     /// 1-based column, counted in Unicode scalars (as libyaml counts them).
     var column: Int
+    /// Which document of a load the mark is in: 0 for the configuration file, 1... for runtime tasks (see
+    /// `DiagnosticCollector.documents`).
+    var document = 0
 
     /// Earlier in the file first.
     static func < (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
-        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+        (lhs.document, lhs.line, lhs.column) < (rhs.document, rhs.line, rhs.column)
     }
 
     /// The location of this mark in `file`.
@@ -73,6 +76,44 @@ struct YAMLNode: Sendable, Hashable {
             case .string(let text): return "a string (\"\(text)\")"
             }
         }
+    }
+
+    /// A copy of the whole tree with every mark moved to `document`.
+    func moved(toDocument document: Int) -> YAMLNode {
+        var copy = self
+        copy.mark.document = document
+        switch content {
+        case .scalar: break
+        case .sequence(let items): copy.content = .sequence(items.map { $0.moved(toDocument: document) })
+        case .mapping(let pairs):
+            copy.content = .mapping(pairs.map {
+                YAMLPair(key: $0.key.moved(toDocument: document), value: $0.value.moved(toDocument: document))
+            })
+        }
+        return copy
+    }
+
+    /// JSON pointers (RFC 6901) of every node in the tree, by mark: a key and its value both map to the member's
+    /// pointer (`/retry/attempts`), the root to "".
+    func jsonPointers() -> [YAMLMark: String] {
+        var pointers: [YAMLMark: String] = [:]
+        func visit(_ node: YAMLNode, _ pointer: String) {
+            if pointers[node.mark] == nil { pointers[node.mark] = pointer }
+            switch node.content {
+            case .scalar: break
+            case .sequence(let items):
+                for (index, item) in items.enumerated() { visit(item, pointer + "/\(index)") }
+            case .mapping(let pairs):
+                for pair in pairs {
+                    let token = (pair.keyText ?? "?").replacingOccurrences(of: "~", with: "~0")
+                        .replacingOccurrences(of: "/", with: "~1")
+                    pointers[pair.key.mark] = pointer + "/" + token
+                    visit(pair.value, pointer + "/" + token)
+                }
+            }
+        }
+        visit(self, "")
+        return pointers
     }
 
     /// A copy of the node with other content (same position and tag).

@@ -46,12 +46,40 @@ struct Daemon {
             allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger,
             vetter: PluginProbe(logger: logger), workerCheck: WorkerIsolation.configCheck(logger: logger))
 
-        let generation: Generation
+        // The file names the state database, which holds the runtime tasks (added through the API): read the
+        // file, open the database, then build the first generation from both.
+        let stateDatabase: String
         do {
-            generation = try await loader.load(previous: nil)
+            stateDatabase = try ConfigLoader.load(path: options.config, environment: options.environment).stateDatabase
         } catch {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
             Console.error("housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)")
+            throw ExitCode(2)
+        }
+        let history: HistoryStore
+        let lock: DaemonLock
+        let runtimeTasks: [RuntimeTaskSource]
+        do {
+            history = try HistoryStore.open(path: stateDatabase)
+            // Before anything touches history: a second daemon must not mark the first one's runs interrupted.
+            lock = try DaemonLock(database: stateDatabase)
+            runtimeTasks = try await history.runtimeTasks().map {
+                RuntimeTaskSource(name: $0.name, definition: $0.definition)
+            }
+        } catch {
+            Console.error("housekeeper: not started: \(error)")
+            throw ExitCode(1)
+        }
+        let generation: Generation
+        do {
+            generation = try await loader.load(previous: nil, runtimeTasks: runtimeTasks)
+        } catch {
+            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+            let runtime = error.diagnostics.contains { $0.location.pointer != nil }
+                ? " and its runtime tasks (remove a broken one with: housekeeper task remove NAME --database "
+                    + "\(stateDatabase))" : ""
+            Console.error(
+                "housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)\(runtime)")
             throw ExitCode(2)
         }
         for rejection in generation.catalog.rejected {
@@ -61,16 +89,6 @@ struct Daemon {
             logger.error("task.dropped", metadata: ["diagnostic": "\(diagnostic)"])
         }
 
-        let history: HistoryStore
-        let lock: DaemonLock
-        do {
-            history = try HistoryStore.open(path: generation.config.stateDatabase)
-            // Before anything touches history: a second daemon must not mark the first one's runs interrupted.
-            lock = try DaemonLock(database: generation.config.stateDatabase)
-        } catch {
-            Console.error("housekeeper: not started: \(error)")
-            throw ExitCode(1)
-        }
         let clock = SystemClock()
         let interrupted = try await history.markInterrupted(
             at: clock.now(), reason: "the daemon stopped while this run was active (found at start-up)")
@@ -87,7 +105,7 @@ struct Daemon {
         let metrics = HousekeeperMetrics(processStart: Double(startedAt) / 1_000_000)
         await scheduler.observe { metrics.observe($0) }
         metrics.recordLoad(pluginsLoaded: generation.catalog.plugins.count, failures: generation.catalog.rejected.count)
-        let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger) { outcome, running in
+        let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger, store: history) { outcome, running in
             switch outcome {
             case .applied:
                 metrics.recordReload(applied: true)

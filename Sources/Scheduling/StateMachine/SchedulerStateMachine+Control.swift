@@ -1,4 +1,5 @@
 import Config
+import HeapModule
 public import PluginHost
 
 extension SchedulerStateMachine {
@@ -13,6 +14,26 @@ extension SchedulerStateMachine {
         var run = newRun(task, trigger, at: now)
         run.context = context
         return (run.serial, decide(run, now: now, force: force))
+    }
+
+    /// Plans a run an operator asked for at a later instant (`POST /tasks/{name}/run` with `at` or `delay`): it is
+    /// decided like a manual run (overlap policy, limits, windows) when `instant` comes.
+    /// - Returns: the serial of the run.
+    public mutating func requestLater(task: String, at instant: Micros, context: String?) -> UInt64 {
+        var run = newRun(task, .manual, at: instant)
+        run.context = context
+        delayed.insert(DelayedEntry(at: instant, run: run, kind: .decide))
+        return run.serial
+    }
+
+    /// Forgets planned runs (not yet decided) of a task that is gone.
+    /// - Returns: their serials.
+    public mutating func forgetPlanned(task: String) -> [UInt64] {
+        let gone = delayed.unordered.filter { $0.kind == .decide && $0.run.task == task && $0.run.trigger == .manual }
+        guard !gone.isEmpty else { return [] }
+        let serials = Set(gone.map(\.run.serial))
+        delayed = Heap(delayed.unordered.filter { !serials.contains($0.run.serial) })
+        return Array(serials)
     }
 
     /// Cancels a run: a running one is asked to stop (`should_stop`), a waiting one is dropped.
