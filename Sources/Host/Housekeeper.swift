@@ -11,7 +11,7 @@ struct Housekeeper: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, CheckCommand.self, ListCommand.self, NextCommand.self, ExplainCommand.self,
             PluginsCommand.self, HistoryCommand.self, StatusCommand.self, TriggerCommand.self, PauseCommand.self,
-            ResumeCommand.self, CancelCommand.self, RetryCommand.self, ReloadCommand.self,
+            ResumeCommand.self, CancelCommand.self, RetryCommand.self, ReloadCommand.self, TaskCommand.self,
             WorkerCommand.self, ProbeCommand.self,
         ]
     )

@@ -24,10 +24,11 @@ public struct AdminClient: Sendable {
 
     /// Sends a request and decodes a successful (2xx) JSON body as `T`.
     /// - Throws: `AdminClientError`: `.api` with the server's error code and message for 4xx/5xx answers.
+    /// - Parameter body: a JSON request body, if any.
     public func send<T: Decodable>(
-        _ method: String, _ path: String, as type: T.Type
+        _ method: String, _ path: String, body: String? = nil, as type: T.Type
     ) async throws(AdminClientError) -> T {
-        let (status, data) = try await raw(method, path)
+        let (status, data) = try await raw(method, path, body: body)
         guard (200..<300).contains(status) else { throw Self.apiError(status: status, data: data) }
         do {
             return try Self.decoder.decode(T.self, from: data)
@@ -45,10 +46,16 @@ public struct AdminClient: Sendable {
     }
 
     /// Sends a request and returns the status and body, whatever the status.
-    public func raw(_ method: String, _ path: String) async throws(AdminClientError) -> (status: Int, body: Data) {
+    public func raw(
+        _ method: String, _ path: String, body: String? = nil
+    ) async throws(AdminClientError) -> (status: Int, body: Data) {
         guard let url = URL(string: baseURL.absoluteString + path) else { throw .invalidResponse("bad path \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
         request.timeoutInterval = 60
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let session = URLSession(configuration: .ephemeral)
@@ -76,6 +83,9 @@ public struct AdminClient: Sendable {
             if let failed = try? decoder.decode(ReloadFailed.self, from: data), !failed.diagnostics.isEmpty {
                 message += "\n" + failed.diagnostics.map(\.text).joined(separator: "\n")
             }
+            if let invalid = try? decoder.decode(TaskInvalid.self, from: data) {
+                return .invalidTask(status: status, message: envelope.error.message, problems: invalid.problems)
+            }
             return .api(status: status, code: envelope.error.code, message: message)
         }
         return .api(status: status, code: "http_\(status)", message: String(decoding: data.prefix(500), as: UTF8.self))
@@ -92,6 +102,8 @@ public enum AdminClientError: Error, Sendable, CustomStringConvertible {
     case api(status: Int, code: String, message: String)
     /// The answer could not be understood.
     case invalidResponse(String)
+    /// The daemon refused a task definition (`422 task_invalid`), with every problem.
+    case invalidTask(status: Int, message: String, problems: [TaskInvalid.Problem])
 
     /// A line for the terminal.
     public var description: String {
@@ -101,6 +113,7 @@ public enum AdminClientError: Error, Sendable, CustomStringConvertible {
             "cannot reach the daemon's admin API at \(detail); is `housekeeper run` running with api.enabled?"
         case .api(let status, let code, let message): "\(message) (HTTP \(status), \(code))"
         case .invalidResponse(let detail): "unexpected answer from the admin API: \(detail)"
+        case .invalidTask(let status, let message, _): "\(message) (HTTP \(status), task_invalid)"
         }
     }
 }

@@ -30,7 +30,8 @@ extension AdminRoutes {
     static func view(of task: ScheduledTask, snapshot: SchedulerSnapshot, lastRuns: [String: RunRecord]) -> TaskView {
         let spec = task.spec
         return TaskView(
-            name: spec.name, plugin: spec.plugin, schedule: spec.schedule, timezone: spec.timezone,
+            name: spec.name, plugin: spec.plugin, schedule: spec.schedule ?? task.definition.timingDescription,
+            timezone: spec.timezone,
             enabled: spec.enabled, paused: snapshot.paused.contains(spec.name),
             running: snapshot.running.count { $0.task == spec.name },
             queued: snapshot.queued.count { $0.task == spec.name },

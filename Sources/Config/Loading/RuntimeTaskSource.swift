@@ -63,6 +63,20 @@ public struct RuntimeTaskSource: Sendable, Hashable {
         return RuntimeTaskSource(name: name, definition: json)
     }
 
+    /// Where each JSON pointer of a definition is in its text (the member's key; "" the whole definition), to show
+    /// a daemon's answer about a file sent with `housekeeper task add` as `file:line:column`.
+    public static func locations(in text: String, file: String) -> [String: SourceLocation] {
+        var diagnostics = DiagnosticCollector(file: file)
+        var parser = YAMLParser(text: text)
+        guard let root = parser.parse(into: &diagnostics) else { return [:] }
+        var locations: [String: SourceLocation] = [:]
+        for (mark, pointer) in root.jsonPointers() {
+            if let known = locations[pointer], (known.line, known.column) < (mark.line, mark.column) { continue }
+            locations[pointer] = mark.location(in: file)
+        }
+        return locations
+    }
+
     /// The task as decoded, its marks in a document of its own; nil after recording why it cannot be read.
     func draft(diagnostics: inout DiagnosticCollector) -> TaskDraft? {
         let name = Self.documentName(for: self.name)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Cron
 import Foundation
+import History
 import Isolation
 import Logging
 import Scheduling
@@ -11,7 +12,11 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate the configuration and plugins; print every problem as file:line:column.",
-        discussion: "Exits 0 and lists what would run when everything is valid; exits 1 otherwise."
+        discussion: """
+            The runtime tasks in the state database (added through the API) are checked with the file, as the \
+            daemon will load them: a name in both is an error. Exits 0 and lists what would run when everything \
+            is valid; exits 1 otherwise.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -24,7 +29,7 @@ struct CheckCommand: AsyncParsableCommand {
             workerCheck: WorkerIsolation.configCheck(logger: Self.quietLogger))
         let generation: Generation
         do {
-            generation = try await loader.load(previous: nil)
+            generation = try await loader.load(previous: nil, runtimeTasks: await Self.storedRuntimeTasks(options))
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
@@ -42,6 +47,16 @@ struct CheckCommand: AsyncParsableCommand {
         for task in generation.tasks {
             Console.out("  \(task.spec.name): plugin \(task.plugin.name), \(Self.describe(task, now: now))")
         }
+    }
+
+    /// The runtime tasks in the state database the file names, if it exists and can be read.
+    static func storedRuntimeTasks(_ options: ConfigOptions) async -> [RuntimeTaskSource] {
+        guard let config = try? ConfigLoader.load(path: options.config, environment: options.environment),
+              FileManager.default.fileExists(atPath: config.stateDatabase),
+              let store = try? HistoryStore.open(path: config.stateDatabase),
+              let stored = try? await store.runtimeTasks()
+        else { return [] }
+        return stored.map { RuntimeTaskSource(name: $0.name, definition: $0.definition) }
     }
 
     /// When a task runs: its schedule and next fire time, and the other ways it starts.

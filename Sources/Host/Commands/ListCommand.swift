@@ -12,14 +12,15 @@ struct ListCommand: AsyncParsableCommand {
         abstract: "List the configured tasks with plugin, schedule, zone, next fire time and state.",
         discussion: """
             STATE comes from the state database: paused, running (with how long), or stuck when a run is still \
-            going past its timeout plus timeout_grace (the plugin ignores should_stop).
+            going past its timeout plus timeout_grace (the plugin ignores should_stop). Runtime tasks (added \
+            through the API or `housekeeper task add`) are listed after the file's, with SOURCE api.
             """
     )
 
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let config: HousekeeperConfig
+        var config: HousekeeperConfig
         do {
             config = try ConfigLoader.load(path: options.config, environment: options.environment)
         } catch {
@@ -33,13 +34,26 @@ struct ListCommand: AsyncParsableCommand {
            let store = try? HistoryStore.open(path: config.stateDatabase)
         {
             paused = (try? await store.pausedTasks()) ?? []
+            let runtime = ((try? await store.runtimeTasks()) ?? []).map {
+                RuntimeTaskSource(name: $0.name, definition: $0.definition)
+            }
+            if !runtime.isEmpty {
+                do {
+                    config = try ConfigLoader.load(
+                        path: options.config, text: try ConfigLoader.readText(path: options.config),
+                        environment: options.environment, runtimeTasks: runtime)
+                } catch {
+                    for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+                    Console.error("housekeeper: the runtime tasks above are not listed (they do not fit the file)")
+                }
+            }
             let active = (try? await store.runs(RunQuery(statuses: [.running], limit: 10_000))) ?? []
             running = Dictionary(grouping: active, by: \.task)
         }
         var zones: [String: TimeZoneRules] = [:]
         let rows = config.tasks.map { task -> [String] in
             guard let zone = zones[task.timezone] ?? (try? TimeZoneRules(identifier: task.timezone)) else {
-                return [task.name, task.plugin, task.schedule ?? "-", task.timezone, "invalid zone", "-"]
+                return [task.name, task.plugin, task.schedule ?? "-", task.timezone, "invalid zone", "-", task.source.rawValue]
             }
             zones[task.timezone] = zone
             let definition = TaskDefinition(
@@ -63,9 +77,10 @@ struct ListCommand: AsyncParsableCommand {
                 next = "after " + task.after.joined(separator: ",")
             }
             return [task.name, task.plugin, definition.timingDescription ?? "-", task.timezone, next,
-                    Self.state(of: task, paused: paused, running: running[task.name] ?? [], now: nowMicros)]
+                    Self.state(of: task, paused: paused, running: running[task.name] ?? [], now: nowMicros),
+                    task.source.rawValue]
         }
-        Console.out(Console.table(["TASK", "PLUGIN", "SCHEDULE", "ZONE", "NEXT", "STATE"], rows))
+        Console.out(Console.table(["TASK", "PLUGIN", "SCHEDULE", "ZONE", "NEXT", "STATE", "SOURCE"], rows))
     }
 
     /// `paused`, `stuck 12m (run 42)`, `running 3s`, or `idle`.
