@@ -54,9 +54,13 @@ struct AdminHTTP {
     }
 
     /// Sends a request; `token: .some(nil)` sends no Authorization header, the default sends the right one.
-    func call(_ method: String, _ path: String, token: String?? = .none) async throws -> Answer {
+    func call(_ method: String, _ path: String, token: String?? = .none, body: String? = nil) async throws -> Answer {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
         let bearer: String? = switch token {
         case .none: self.token
         case .some(let chosen): chosen

@@ -89,10 +89,10 @@ import Testing
         let noRoute = try await http.call("GET", "/nothing-here")
         #expect(noRoute.status == 404)
         #expect(noRoute.errorCode == "not_found")
-        let wrongMethod = try await http.call("DELETE", "/tasks/quick")
+        let wrongMethod = try await http.call("PATCH", "/tasks/quick")
         #expect(wrongMethod.status == 405)
         #expect(wrongMethod.errorCode == "method_not_allowed")
-        #expect(wrongMethod.headers["allow"] == "GET")
+        #expect(wrongMethod.headers["allow"] == "GET, PUT, DELETE")
         #expect(try await http.call("GET", "/tasks/quick/run").headers["allow"] == "POST")
 
         // Runs: filters, pagination and bad parameters.

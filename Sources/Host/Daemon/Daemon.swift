@@ -75,7 +75,7 @@ struct Daemon {
             generation = try await loader.load(previous: nil, runtimeTasks: runtimeTasks)
         } catch {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
-            let runtime = error.diagnostics.contains { $0.location.pointer != nil }
+            let runtime = !runtimeTasks.isEmpty
                 ? " and its runtime tasks (remove a broken one with: housekeeper task remove NAME --database "
                     + "\(stateDatabase))" : ""
             Console.error(
