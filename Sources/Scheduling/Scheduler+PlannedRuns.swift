@@ -137,7 +137,8 @@ extension Scheduler {
             }
             return result
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: apply(patch, to: base), options: [.sortedKeys])
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? JSONSerialization.data(withJSONObject: apply(patch, to: base), options: options)
         else { return nil }
         return String(decoding: data, as: UTF8.self)
     }

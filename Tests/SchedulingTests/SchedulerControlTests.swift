@@ -63,3 +63,46 @@ struct SchedulerControlTests {
         #expect(!machine.isPaused("init"), "a resume is kept across installs too")
     }
 }
+
+/// Runs planned for later and config overrides (`POST /tasks/{name}/run` with `at`, `delay`, `config`).
+struct PlannedRunTests {
+    @Test func aPlannedRunWaitsForItsInstantThenIsDecidedLikeAManualRun() throws {
+        var h = Harness([try definition("a", nil)])
+        let serial = h.machine.requestLater(task: "a", at: t0 + 90 * second, context: "{\"planned_run_id\":3}")
+        #expect(h.machine.nextWakeup == t0 + 90 * second)
+        #expect(h.advance(to: t0 + 89 * second).isEmpty, "nothing before its instant")
+        let actions = h.advance(to: t0 + 90 * second)
+        #expect(did(actions) == [.start("a", .manual, t0 + 90 * second)])
+        guard case .start(let run) = try #require(actions.first) else { return }
+        #expect(run.serial == serial)
+        #expect(run.context == "{\"planned_run_id\":3}")
+        // A second one while the first still runs meets the overlap policy.
+        _ = h.machine.requestLater(task: "a", at: t0 + 91 * second, context: nil)
+        #expect(did(h.advance(to: t0 + 91 * second)) == [.skip("a", t0 + 91 * second)])
+    }
+
+    @Test func aPlannedRunMissedWhileBusyRunsAsSoonAsTheLoopLooks() throws {
+        var h = Harness([try definition("a", nil)])
+        _ = h.machine.requestLater(task: "a", at: t0 + second, context: nil)
+        #expect(did(h.advance(to: t0 + 60 * second)) == [.start("a", .manual, t0 + second)], "late, not lost")
+    }
+
+    @Test func plannedRunsOfARemovedTaskAreForgotten() throws {
+        var h = Harness([try definition("a", nil), try definition("b", nil)])
+        let first = h.machine.requestLater(task: "a", at: t0 + 10 * second, context: nil)
+        let then = h.machine.requestLater(task: "a", at: t0 + 20 * second, context: nil)
+        _ = h.machine.requestLater(task: "b", at: t0 + 30 * second, context: nil)
+        #expect(Set(h.machine.forgetPlanned(task: "a")) == [first, then])
+        #expect(h.machine.nextWakeup == t0 + 30 * second)
+        #expect(did(h.advance(to: t0 + 30 * second)) == [.start("b", .manual, t0 + 30 * second)])
+        #expect(h.machine.forgetPlanned(task: "a").isEmpty)
+    }
+
+    @Test func aConfigOverrideIsAMergePatchOfTheTasksConfig() {
+        let base = #"{"file":"/var/a","limits":{"depth":2,"size":10},"mode":"fast"}"#
+        #expect(Scheduler.merge(config: base, override: #"{"file":"/tmp/b","limits":{"size":null},"mode":null}"#)
+            == #"{"file":"/tmp/b","limits":{"depth":2}}"#)
+        #expect(Scheduler.merge(config: "{}", override: #"{"n":1}"#) == #"{"n":1}"#)
+        #expect(Scheduler.merge(config: base, override: "[1]") == nil, "an override must be an object")
+    }
+}

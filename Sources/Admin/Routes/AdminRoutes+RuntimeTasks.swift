@@ -215,7 +215,9 @@ struct RunOptions {
                 + Int64(duration.components.attoseconds / 1_000_000_000_000)
         }
         if let config = object["config"] {
-            guard config is [String: Any], let data = try? JSONSerialization.data(withJSONObject: config) else {
+            guard config is [String: Any],
+                  let data = try? JSONSerialization.data(withJSONObject: config, options: [.withoutEscapingSlashes])
+            else {
                 throw AdminError(
                     .unprocessableContent, code: "run_options_invalid",
                     "/config: expected a JSON object of plugin settings (merged into the task's config)")

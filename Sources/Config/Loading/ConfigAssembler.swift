@@ -88,7 +88,10 @@ struct ConfigAssembler {
                     "\"anchor\" in \(task.label) cannot be used with every_mode: after_finish (runs follow the previous "
                         + "run's end, not the clock); remove one of them", at: anchor.mark)
             }
-            if kinds.isEmpty, task.after.isEmpty, !task.startup, !hookTargets.contains(task.name?.value ?? "") {
+            // A timing key that failed to decode was reported already; "nothing starts it" would only repeat it.
+            if kinds.isEmpty, task.keys.isDisjoint(with: ["schedule", "at", "every"]), task.after.isEmpty,
+               !task.startup, !hookTargets.contains(task.name?.value ?? "")
+            {
                 diagnostics.error(
                     "\(task.label) has nothing that starts it; add a schedule (e.g. schedule: \"0 3 * * *\", every: 15m "
                         + "or at: 2026-12-01T10:00:00Z), run it after other tasks (after: [other-task]) or at start-up "

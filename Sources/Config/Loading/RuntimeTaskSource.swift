@@ -74,6 +74,7 @@ public struct RuntimeTaskSource: Sendable, Hashable {
             if let known = locations[pointer], (known.line, known.column) < (mark.line, mark.column) { continue }
             locations[pointer] = mark.location(in: file)
         }
+        locations[""] = root.mark.location(in: file)
         return locations
     }
 
@@ -101,6 +102,7 @@ public struct RuntimeTaskSource: Sendable, Hashable {
         }
         var draft = TaskDraft(mark: root.mark, label: label)
         draft.source = .api
+        draft.keys = Set(root.pairs?.compactMap(\.keyText) ?? [])
         TaskDraft.schema.decode(root, scope: "in \(label)", into: &draft, diagnostics: &diagnostics)
         if let decoded = draft.name?.value, decoded != self.name {
             diagnostics.error(

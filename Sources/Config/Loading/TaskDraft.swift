@@ -75,6 +75,8 @@ struct TaskDraft {
     var ratePolicy: RatePolicy = .queue
     /// The file, or a runtime task's definition.
     var source: TaskSource = .config
+    /// The keys written, valid or not (so a bad `every:` is not also reported as "nothing starts it").
+    var keys: Set<String> = []
 
     /// `rate_limit:` as decoded.
     struct RateLimitDraft {
@@ -204,6 +206,7 @@ extension ValueDecoder where Value == [TaskDraft] {
                     return nil
                 }
                 var draft = TaskDraft(mark: item.mark, label: label)
+                draft.keys = Set(item.pairs?.compactMap(\.keyText) ?? [])
                 TaskDraft.schema.decode(item, scope: "in \(label)", into: &draft, diagnostics: &diagnostics)
                 return draft
             })
