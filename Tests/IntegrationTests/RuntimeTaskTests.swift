@@ -241,6 +241,38 @@ import Testing
         #expect(try await daemon.waitForExit() == 0)
     }
 
+    @Test func aWorkerTaskRunsWithItsOverrideAndRuntimeTasksCanBeSwitchedOff() async throws {
+        let sandbox = try Sandbox()
+        let http = try AdminHTTP()
+        let daemon = try Self.start(http, sandbox, extra: """
+              - name: isolated
+                plugin: stamp
+                every: 1h
+                isolation: process
+                config: {file: "\(sandbox.path("isolated.txt"))"}
+            """)
+        try await daemon.waitFor("api.listening")
+        let run = try await http.call(
+            "POST", "/tasks/isolated/run", body: #"{"config": {"file": "\#(sandbox.path("isolated-override.txt"))"}}"#)
+        #expect(run.status == 202, "\(run.text)")
+        let id = try #require(run.json["run_id"] as? Int)
+        #expect(try await http.waitForEnd(of: id)["status"] as? String == "succeeded")
+        #expect(FileManager.default.fileExists(atPath: sandbox.path("isolated-override.txt")), "the worker got the merged config")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("isolated.txt")))
+
+        // api.runtime_tasks: false - the file is the only source; changes are refused with 403.
+        let text = try String(contentsOf: sandbox.configFile, encoding: .utf8)
+            .replacingOccurrences(of: "  token: \(http.token)\n", with: "  token: \(http.token)\n  runtime_tasks: false\n")
+        try text.write(to: sandbox.configFile, atomically: true, encoding: .utf8)
+        daemon.send(SIGHUP)
+        try await daemon.waitFor("reload.applied")
+        let refused = try await http.call("POST", "/tasks", body: Self.runtimeTask("late", file: sandbox.path("l.txt")))
+        #expect(refused.status == 403, "\(refused.text)")
+        #expect(refused.errorCode == "runtime_tasks_disabled")
+        daemon.send(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+    }
+
     @Test func theTaskCommandsShowRefusalsAtTheirLineInTheFile() async throws {
         let sandbox = try Sandbox()
         let http = try AdminHTTP()

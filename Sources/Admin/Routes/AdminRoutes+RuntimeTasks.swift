@@ -16,6 +16,7 @@ extension AdminRoutes {
     @Sendable static func addTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
+        try await requireRuntimeTasks(context)
         let source = try await definition(from: request)
         let outcome = await context.reloader.addTask(source)
         let view = try await taskView(named: try result(outcome, name: source.name).spec.name, context)
@@ -28,6 +29,7 @@ extension AdminRoutes {
     @Sendable static func replaceTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
+        try await requireRuntimeTasks(context)
         let name = try rc.parameters.require("name")
         let source = try await definition(from: request)
         let outcome = await context.reloader.replaceTask(named: name, with: source)
@@ -38,9 +40,18 @@ extension AdminRoutes {
     @Sendable static func removeTask(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
         async throws -> Response
     {
+        try await requireRuntimeTasks(context)
         let name = try rc.parameters.require("name")
         _ = try result(await context.reloader.removeTask(named: name), name: name)
         return JSONBody.response(TaskRemoved(task: name, removed: true))
+    }
+
+    /// 403 unless the running configuration allows runtime task changes (`api.runtime_tasks`).
+    static func requireRuntimeTasks(_ context: AdminContext) async throws {
+        guard await !context.scheduler.generation.config.api.runtimeTasks else { return }
+        throw AdminError(
+            .forbidden, code: "runtime_tasks_disabled",
+            "runtime tasks are disabled (api.runtime_tasks: false); define tasks in the configuration file")
     }
 
     /// The view of one task, with its definition and planned runs.

@@ -120,6 +120,7 @@ struct ConfigDraft {
                 .optional("token", \.token, .nonEmptyString),
                 .optional("token_file", \.tokenFile, .nonEmptyString),
                 .optional("token_env", \.tokenEnvironmentVariable, .nonEmptyString),
+                .field("runtime_tasks", \.runtimeTasks, .bool),
             ], exclusiveGroups: [["token", "token_file", "token_env"]])),
             .section("alerts", \.alerts, MappingSchema([
                 .field("check_interval", \.checkInterval, .duration(allowZero: false)),

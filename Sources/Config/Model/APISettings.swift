@@ -10,6 +10,9 @@ public struct APISettings: Sendable, Hashable {
     public var tokenFile: String?
     /// Name of an environment variable holding the bearer token (`api.token_env`), if any.
     public var tokenEnvironmentVariable: String?
+    /// Whether runtime tasks may be added, replaced and removed through the API (`api.runtime_tasks`, default
+    /// true). False keeps the file the only place tasks are defined (tasks stored earlier still load).
+    public var runtimeTasks = true
 
     /// Creates settings; the defaults are those of a file without an `api:` section.
     public init(
