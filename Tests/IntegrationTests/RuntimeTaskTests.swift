@@ -51,6 +51,11 @@ import Testing
         #expect(configOnly?.compactMap { $0["name"] as? String } == ["filed"])
         #expect(try await http.call("GET", "/tasks?source=elsewhere").status == 400)
 
+        // A reload re-reads the file and keeps the runtime task.
+        daemon.send(SIGHUP)
+        try await daemon.waitFor("reload.applied")
+        #expect(try await http.call("GET", "/tasks/pulse").json["source"] as? String == "api")
+
         // A restart: the task comes back from SQLite, marked api, with its definition, and runs again.
         daemon.send(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
