@@ -1,4 +1,5 @@
 import Config
+import Cron
 import Foundation
 public import History
 import Logging
@@ -29,7 +30,7 @@ extension Scheduler {
         else { return .notAccepted }
         schedulePlanned(id: id, task: task, dueAt: dueAt, configOverride: configOverride)
         logger.info("run.planned", metadata: [
-            "task.name": "\(task)", "planned.id": "\(id)", "due": "\(UTCInstant(micros: dueAt))",
+            "task.name": "\(task)", "planned.id": "\(id)", "due": "\(CronFormat.rfc3339(dueAt / 1_000_000, in: .utc))",
         ])
         doorbell.ring()
         return .planned(id: id, dueAt: dueAt)
@@ -163,14 +164,5 @@ struct OverrideExecutor: RunExecutor {
                 status: .configError, message: "the plugin rejected the run's config override: \(failure.message)",
                 output: nil))
         }
-    }
-}
-
-/// An instant for log lines: RFC 3339 UTC.
-struct UTCInstant: CustomStringConvertible {
-    let micros: Micros
-    var description: String {
-        let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-        return date.formatted(.iso8601)
     }
 }
