@@ -122,8 +122,8 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation", "Telemetry", "Admin",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Cron", "Config", "PluginHost", "History", "Scheduling", "Isolation", "CIsolation", "Telemetry",
+                "Admin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -2,6 +2,9 @@
 #include "hk_isolation.h"
 
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -244,4 +247,12 @@ const char *hk_signal_name(int signal_number) {
     case SIGSYS: return "SIGSYS";
     default: return NULL;
     }
+}
+
+int hk_release_free_heap(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
 }

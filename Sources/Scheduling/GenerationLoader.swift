@@ -43,13 +43,19 @@ public struct GenerationLoader: Sendable {
     ///   - runtimeTasks: the tasks added through the API (nil: those of `previous`).
     ///   - rereadingFile: read the configuration file and rescan the plugin folder (a reload); false keeps the
     ///     text and plugins `previous` was built from (a runtime task change).
+    ///   - preloaded: the file's text and its configuration, already loaded (without runtime tasks) by the caller:
+    ///     used when there are no runtime tasks, so a large file is not parsed twice at start-up.
     /// - Throws: `ConfigErrors` with every error found (configuration and plugin `create` errors).
     public func load(
-        previous: Generation?, runtimeTasks: [RuntimeTaskSource]? = nil, rereadingFile: Bool = true
+        previous: Generation?, runtimeTasks: [RuntimeTaskSource]? = nil, rereadingFile: Bool = true,
+        preloaded: (text: String, config: HousekeeperConfig)? = nil
     ) async throws(ConfigErrors) -> Generation {
         let runtime = runtimeTasks ?? previous.map { Array($0.runtimeTasks.values).sorted { $0.name < $1.name } } ?? []
+        let reuse = runtime.isEmpty ? preloaded : nil
         let result = await pool.run { [self] in
-            loadBlocking(previous: previous, runtimeTasks: runtime, rereadingFile: rereadingFile || previous == nil)
+            loadBlocking(
+                previous: previous, runtimeTasks: runtime, rereadingFile: rereadingFile || previous == nil,
+                preloaded: reuse)
         }
         return try result.get()
     }
@@ -67,16 +73,21 @@ public struct GenerationLoader: Sendable {
     }
 
     private func loadBlocking(
-        previous: Generation?, runtimeTasks: [RuntimeTaskSource], rereadingFile: Bool
+        previous: Generation?, runtimeTasks: [RuntimeTaskSource], rereadingFile: Bool,
+        preloaded: (text: String, config: HousekeeperConfig)?
     ) -> Result<Generation, ConfigErrors> {
         let config: HousekeeperConfig
         let text: String
-        do {
-            text = rereadingFile ? try ConfigLoader.readText(path: configPath) : previous?.configText ?? ""
-            config = try ConfigLoader.load(
-                path: configPath, text: text, environment: environment, runtimeTasks: runtimeTasks)
-        } catch {
-            return .failure(error)
+        if let preloaded {
+            (text, config) = preloaded
+        } else {
+            do {
+                text = rereadingFile ? try ConfigLoader.readText(path: configPath) : previous?.configText ?? ""
+                config = try ConfigLoader.load(
+                    path: configPath, text: text, environment: environment, runtimeTasks: runtimeTasks)
+            } catch {
+                return .failure(error)
+            }
         }
         let catalog: PluginCatalog
         if !rereadingFile, let previous, previous.config.pluginsDirectory == config.pluginsDirectory {

@@ -82,6 +82,13 @@ int hk_install_stop_pipe(void);
 /** The signal's name, e.g. "SIGSEGV", or NULL when this table does not know it. */
 const char *hk_signal_name(int signal);
 
+/**
+ * Returns memory malloc holds but no longer uses to the system (glibc's malloc_trim(0)): after a large
+ * configuration is parsed, its freed parse trees would otherwise stay in the process's resident set.
+ * Returns 1 when memory was released, 0 when there was none, or when the C library cannot do it.
+ */
+int hk_release_free_heap(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,8 +9,10 @@ import CYAML
 struct YAMLParser {
     /// The text being parsed.
     private let bytes: [UInt8]
-    /// Source lines as Unicode scalars, to capture each one-line scalar's raw text.
-    private let lines: [[Unicode.Scalar]]
+    /// Where each line starts in `bytes`, to capture a one-line scalar's raw text.
+    private let lineStarts: [Int]
+    /// The line decoded last (scalars come line by line, several on one line): its number and Unicode scalars.
+    private var decodedLine: (number: Int, scalars: [Unicode.Scalar]) = (0, [])
     /// Nodes by anchor name, for aliases and merge keys, with how many nodes each holds.
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     /// Nodes built so far, counting every alias as the nodes it copies (guards against alias bombs).
@@ -26,9 +28,11 @@ struct YAMLParser {
     /// Prepares to parse `text`.
     init(text: String) {
         self.bytes = Array(text.utf8)
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            Array(line.unicodeScalars.filter { $0 != "\r" })
-        }
+        // Lines are decoded only when a scalar on them is captured (a large file decoded up front cost more than
+        // parsing it).
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
+        self.lineStarts = starts
     }
 
     /// Parses the single document in the text.
@@ -152,19 +156,44 @@ struct YAMLParser {
 
     /// A hint for the syntax errors people make most: values starting with a character YAML reserves.
     private func hint(at mark: YAMLMark) -> String {
-        guard mark.line - 1 < lines.count, mark.column - 1 < lines[mark.line - 1].count else { return "" }
-        let char = lines[mark.line - 1][mark.column - 1]
+        let line = Self.scalars(ofLine: mark.line, in: bytes, starts: lineStarts)
+        guard mark.column - 1 < line.count else { return "" }
+        let char = line[mark.column - 1]
         guard char == "@" || char == "`" else { return "" }
         return "; a value that starts with \(char) must be quoted, e.g. schedule: \"@daily\""
     }
 
     /// The source text between two marks when both are on one line.
-    private func rawText(from start: YAMLMark, to end: YAMLMark) -> [Unicode.Scalar]? {
-        guard start.line == end.line, start.line - 1 < lines.count else { return nil }
-        let line = lines[start.line - 1]
+    private mutating func rawText(from start: YAMLMark, to end: YAMLMark) -> [Unicode.Scalar]? {
+        guard start.line == end.line, start.line - 1 < lineStarts.count else { return nil }
+        if decodedLine.number != start.line {
+            decodedLine = (start.line, Self.scalars(ofLine: start.line, in: bytes, starts: lineStarts))
+        }
+        let line = decodedLine.scalars
         let from = start.column - 1
         let to = min(end.column - 1, line.count)
         guard from <= to else { return nil }
         return Array(line[from..<to])
+    }
+
+    /// Line `number` (1-based) as Unicode scalars, without its line break; empty past the end.
+    private static func scalars(ofLine number: Int, in bytes: [UInt8], starts: [Int]) -> [Unicode.Scalar] {
+        guard number >= 1, number <= starts.count else { return [] }
+        let start = starts[number - 1]
+        let end = number < starts.count ? starts[number] - 1 : bytes.count
+        guard start < end else { return [] }
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(end - start)
+        var decoder = UTF8()
+        var iterator = bytes[start..<end].makeIterator()
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar != "\r" { scalars.append(scalar) }
+            case .emptyInput, .error:
+                break decoding
+            }
+        }
+        return scalars
     }
 }

@@ -1,6 +1,7 @@
 import Admin
 import ArgumentParser
 import Config
+import CIsolation
 import Foundation
 import History
 import Isolation
@@ -21,10 +22,19 @@ struct Daemon {
     /// - Throws: `ExitCode` 2 when the configuration (or the API's token or address) is invalid, 1 when history
     ///   cannot be opened.
     func run() async throws {
-        // The log settings come from the file, so it is read once before logging starts; errors are reported
-        // in full by the generation load below.
-        let settings = (try? ConfigLoader.load(path: options.config, environment: options.environment))?.log
-            ?? LogSettings()
+        // The file is read once: its log settings start logging, it names the state database (which holds the
+        // runtime tasks), and it is the first generation's configuration unless runtime tasks are added to it.
+        let text: String
+        let fileConfig: HousekeeperConfig
+        do {
+            text = try ConfigLoader.readText(path: options.config)
+            fileConfig = try ConfigLoader.load(path: options.config, text: text, environment: options.environment)
+        } catch {
+            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+            Console.error("housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)")
+            throw ExitCode(2)
+        }
+        let settings = fileConfig.log
         let level = logLevel ?? Logger.Level(rawValue: settings.level.rawValue) ?? .info
         let format = settings.format
         LoggingSystem.bootstrap { label in
@@ -46,16 +56,7 @@ struct Daemon {
             allowInsecurePlugins: options.allowInsecurePlugins, pool: control, logger: logger,
             vetter: PluginProbe(logger: logger), workerCheck: WorkerIsolation.configCheck(logger: logger))
 
-        // The file names the state database, which holds the runtime tasks (added through the API): read the
-        // file, open the database, then build the first generation from both.
-        let stateDatabase: String
-        do {
-            stateDatabase = try ConfigLoader.load(path: options.config, environment: options.environment).stateDatabase
-        } catch {
-            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
-            Console.error("housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)")
-            throw ExitCode(2)
-        }
+        let stateDatabase = fileConfig.stateDatabase
         let history: HistoryStore
         let lock: DaemonLock
         let runtimeTasks: [RuntimeTaskSource]
@@ -72,7 +73,8 @@ struct Daemon {
         }
         let generation: Generation
         do {
-            generation = try await loader.load(previous: nil, runtimeTasks: runtimeTasks)
+            generation = try await loader.load(
+                previous: nil, runtimeTasks: runtimeTasks, preloaded: (text, fileConfig))
         } catch {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
             let runtime = !runtimeTasks.isEmpty
@@ -82,6 +84,8 @@ struct Daemon {
                 "housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)\(runtime)")
             throw ExitCode(2)
         }
+        // Loading a large file leaves its parse trees freed but held by malloc; give them back (RSS, issue 8).
+        _ = hk_release_free_heap()
         for rejection in generation.catalog.rejected {
             logger.warning("plugin.rejected", metadata: ["plugin.file": "\(rejection.path)", "reason": "\(rejection.reason)"])
         }
