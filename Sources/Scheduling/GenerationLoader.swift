@@ -157,7 +157,7 @@ public struct GenerationLoader: Sendable {
             }
             switch plugin.makeInstance(
                 taskName: spec.name, configJSON: spec.configJSON, stateDirectory: stateDirectory,
-                logger: logger.with(task: spec.name, plugin: plugin.name))
+                logger: logger)
             {
             case .success(let instance):
                 created.append(instance)
@@ -175,15 +175,5 @@ public struct GenerationLoader: Sendable {
         return .success(Generation(
             number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped,
             configText: text, runtimeTasks: runtimeTasks))
-    }
-}
-
-extension Logger {
-    /// A copy with task and plugin metadata.
-    func with(task: String, plugin: String) -> Logger {
-        var logger = self
-        logger[metadataKey: "task.name"] = "\(task)"
-        logger[metadataKey: "plugin.name"] = "\(plugin)"
-        return logger
     }
 }

@@ -57,7 +57,7 @@ extension Scheduler {
         return await pool.run {
             switch plugin.makeInstance(
                 taskName: name, configJSON: merged, stateDirectory: directory,
-                logger: logger.with(task: name, plugin: plugin.name))
+                logger: logger)
             {
             case .success(let instance):
                 instance.destroy()
