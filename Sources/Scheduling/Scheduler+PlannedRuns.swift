@@ -68,6 +68,22 @@ extension Scheduler {
         }
     }
 
+    /// Cancels a planned run of `task` that has not started.
+    /// - Returns: false when the task has no such planned run (it ran already, or never existed).
+    public func cancelPlanned(id: Int64, task: String) async -> Bool {
+        let stored = await write { try await $0.plannedRuns() } ?? []
+        guard stored.contains(where: { $0.id == id && $0.task == task }),
+              let serial = plannedRows.first(where: { $0.value == id })?.key,
+              machine.forgetPlanned(serial: serial)
+        else { return false }
+        plannedRows[serial] = nil
+        configOverrides[serial] = nil
+        _ = await write { try await $0.deletePlannedRun(id: id) }
+        logger.notice("run.planned.cancelled", metadata: ["task.name": "\(task)", "planned.id": "\(id)"])
+        doorbell.ring()
+        return true
+    }
+
     /// Forgets the planned runs of a task that was removed.
     func forgetPlannedRuns(of task: String) {
         for serial in machine.forgetPlanned(task: task) {

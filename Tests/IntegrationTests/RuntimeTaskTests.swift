@@ -231,6 +231,13 @@ import Testing
         #expect(plans.count == 1)
         #expect(plans.first?["due_at"] as? String == "2099-01-01T00:00:00.000000Z")
         #expect(daemon.log.contains("run.planned.restored"))
+        // Cancelled: gone from the list and from the next start; a second cancel finds nothing.
+        let plannedID = try #require(plans.first?["id"] as? Int)
+        #expect(try await http.call("DELETE", "/tasks/other/planned/\(plannedID)").status == 404)
+        let cancelled = try await http.call("DELETE", "/tasks/filed/planned/\(plannedID)")
+        #expect(cancelled.status == 200, "\(cancelled.text)")
+        #expect(try await http.call("DELETE", "/tasks/filed/planned/\(plannedID)").status == 404)
+        #expect((try await http.call("GET", "/tasks/filed").json["planned_runs"] as? [Any])?.isEmpty == true)
 
         // Bad options and a config the plugin refuses: clear errors, nothing planned or run.
         let both = try await http.call("POST", "/tasks/filed/run", body: #"{"at": "\#(due)", "delay": "1m"}"#)

@@ -59,6 +59,16 @@ public struct RunPlanned: Codable, Sendable, Hashable {
     public var dueAt: String
 }
 
+/// The answer to `DELETE /tasks/{name}/planned/{id}`.
+public struct PlannedRunCancelled: Codable, Sendable, Hashable {
+    /// The planned run's id.
+    public var plannedId: Int64
+    /// Task name.
+    public var task: String
+    /// Always true.
+    public var cancelled: Bool
+}
+
 /// The answer to `DELETE /tasks/{name}`.
 public struct TaskRemoved: Codable, Sendable, Hashable {
     /// Task name.

@@ -183,6 +183,22 @@ extension AdminRoutes {
     }
 }
 
+extension AdminRoutes {
+    /// DELETE /tasks/{name}/planned/{id}: cancels a run planned for later that has not started.
+    @Sendable static func cancelPlannedRun(_ request: Request, _ rc: BasicRequestContext, _ context: AdminContext)
+        async throws -> Response
+    {
+        let name = try rc.parameters.require("name")
+        let id = try runID(try rc.parameters.require("id"))
+        guard await context.scheduler.cancelPlanned(id: id, task: name) else {
+            throw AdminError(
+                .notFound, code: "planned_run_not_found",
+                "task \"\(name)\" has no planned run \(id) waiting (it ran already, or never existed)")
+        }
+        return JSONBody.response(PlannedRunCancelled(plannedId: id, task: name, cancelled: true))
+    }
+}
+
 /// The body of `POST /tasks/{name}/run`.
 struct RunOptions {
     /// When to run (µs since the epoch); nil: now.

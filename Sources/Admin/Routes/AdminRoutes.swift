@@ -27,6 +27,7 @@ public enum AdminRoutes {
         AdminEndpoint(method: "PUT", path: "/tasks/{name}", handler: replaceTask),
         AdminEndpoint(method: "DELETE", path: "/tasks/{name}", handler: removeTask),
         AdminEndpoint(method: "POST", path: "/tasks/{name}/run", handler: runTask),
+        AdminEndpoint(method: "DELETE", path: "/tasks/{name}/planned/{id}", handler: cancelPlannedRun),
         AdminEndpoint(method: "POST", path: "/tasks/{name}/pause", handler: pauseTask),
         AdminEndpoint(method: "POST", path: "/tasks/{name}/resume", handler: resumeTask),
         AdminEndpoint(method: "GET", path: "/runs", handler: listRuns),

@@ -29,7 +29,17 @@ extension SchedulerStateMachine {
     /// Forgets planned runs (not yet decided) of a task that is gone.
     /// - Returns: their serials.
     public mutating func forgetPlanned(task: String) -> [UInt64] {
-        let gone = delayed.unordered.filter { $0.kind == .decide && $0.run.task == task && $0.run.trigger == .manual }
+        forgetPlanned { $0.task == task }
+    }
+
+    /// Forgets one planned run that is not decided yet.
+    /// - Returns: false when no such run waits for its instant.
+    public mutating func forgetPlanned(serial: UInt64) -> Bool {
+        !forgetPlanned { $0.serial == serial }.isEmpty
+    }
+
+    private mutating func forgetPlanned(where matches: (PendingRun) -> Bool) -> [UInt64] {
+        let gone = delayed.unordered.filter { $0.kind == .decide && $0.run.trigger == .manual && matches($0.run) }
         guard !gone.isEmpty else { return [] }
         let serials = Set(gone.map(\.run.serial))
         delayed = Heap(delayed.unordered.filter { !serials.contains($0.run.serial) })
