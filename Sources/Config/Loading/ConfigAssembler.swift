@@ -9,6 +9,9 @@ struct ConfigAssembler {
     let baseDirectory: String
     /// Zones already checked, with the error message for bad ones.
     private var checkedZones: [String: String?] = [:]
+    /// Expressions without `H` parsed so far (they do not depend on the task's name): thousands of tasks often
+    /// share a handful of schedules.
+    private var parsedSchedules: [String: CronExpression] = [:]
 
     /// Creates an assembler for the file at `file` whose relative paths resolve against `baseDirectory`.
     init(file: String, baseDirectory: String) {
@@ -64,7 +67,7 @@ struct ConfigAssembler {
             if let zone = task.timezone {
                 checkZone(zone, subject: "\"timezone\" in \(task.label)", diagnostics: &diagnostics)
             }
-            let cron = task.schedule.flatMap { parseSchedule($0, task: task, diagnostics: &diagnostics) }
+            let cron = task.schedule.flatMap { cachedSchedule($0, task: task, diagnostics: &diagnostics) }
             guard let name = task.name, let plugin = task.plugin else { continue }
             let kinds = [
                 task.schedule.map { ("schedule", $0.mark) }, task.at.first.map { ("at", $0.mark) },
@@ -210,6 +213,17 @@ struct ConfigAssembler {
                 "\"\(key)\" in \(task.label) only applies with isolation: process (it is in-process); "
                     + "add isolation: process to the task or remove \(key)", at: mark)
         }
+    }
+
+    /// A task's schedule: from the cache when it has no `H` (whose value depends on the task's name).
+    private mutating func cachedSchedule(
+        _ node: YAMLNode, task: TaskDraft, diagnostics: inout DiagnosticCollector
+    ) -> CronExpression? {
+        guard let text = node.scalar?.text else { return nil }
+        if let known = parsedSchedules[text] { return known }
+        let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics)
+        if let parsed, !text.uppercased().contains("H") { parsedSchedules[text] = parsed }
+        return parsed
     }
 
     /// Parses a task's schedule with its name as the `H` seed; errors point at the offending token.
