@@ -177,3 +177,20 @@ struct ValidConfigTests {
         }
     }
 }
+
+/// One load parses each `H`-free schedule once; `H` schedules stay seeded by each task's name.
+struct ScheduleCacheTests {
+    @Test func tasksSharingAnHScheduleStillGetTheirOwnMinute() throws {
+        guard CronAvailability.isReal else { return }
+        var yaml = "tasks:\n"
+        for index in 0..<20 { yaml += "  - {name: spread-\(index), plugin: p, schedule: \"H 3 * * *\"}\n" }
+        for index in 0..<3 { yaml += "  - {name: fixed-\(index), plugin: p, schedule: \"30 3 * * *\"}\n" }
+        let config = try #require(Fixture.config(yaml))
+        let spread = Set(config.tasks.filter { $0.name.hasPrefix("spread") }.compactMap(\.cron).compactMap {
+            CronSchedule(expression: $0, zone: .utc).next(after: 0)
+        })
+        #expect(spread.count > 1, "H is seeded per task, not shared through the cache")
+        let fixed = config.tasks.filter { $0.name.hasPrefix("fixed") }.compactMap(\.cron)
+        #expect(fixed.count == 3 && Set(fixed).count == 1, "one parse serves the tasks sharing a plain schedule")
+    }
+}
