@@ -50,7 +50,8 @@ public struct GenerationLoader: Sendable {
         previous: Generation?, runtimeTasks: [RuntimeTaskSource]? = nil, rereadingFile: Bool = true,
         preloaded: (text: String, config: HousekeeperConfig)? = nil
     ) async throws(ConfigErrors) -> Generation {
-        let runtime = runtimeTasks ?? previous.map { Array($0.runtimeTasks.values).sorted { $0.name < $1.name } } ?? []
+        // By name, wherever they come from: the order of `GET /tasks` after the file's tasks.
+        let runtime = (runtimeTasks ?? previous.map { Array($0.runtimeTasks.values) } ?? []).sorted { $0.name < $1.name }
         let reuse = runtime.isEmpty ? preloaded : nil
         let result = await pool.run { [self] in
             loadBlocking(
