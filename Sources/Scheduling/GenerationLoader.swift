@@ -116,6 +116,7 @@ public struct GenerationLoader: Sendable {
         }
 
         var tasks: [ScheduledTask] = []
+        tasks.reserveCapacity(config.tasks.count)
         var errors: [ConfigDiagnostic] = []
         var created: [PluginInstance] = []
         var zones: [String: TimeZoneRules] = [:]
