@@ -155,7 +155,8 @@ public final class HistoryWriter: Sendable {
             ])
             return db.changesCount == 1
         case .markStarted(let id, let at):
-            let statement = try db.cachedStatement(sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?")
+            let statement = try db.cachedStatement(
+                sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?")
             try statement.execute(arguments: [at, id])
             return true
         case .finish(let id, let status, let at, let error, let output):

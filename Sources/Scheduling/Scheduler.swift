@@ -270,8 +270,13 @@ public actor Scheduler: Service {
 
     private func sleep(until deadline: Micros?) async {
         // Under load a run ended (or a request came) while the loop was busy: go round again without setting up
-        // a timer and a race of two child tasks.
-        if doorbell.consumeRing() { return }
+        // a timer and a race of two child tasks, but only after letting the calls waiting for the actor in (a
+        // reload, an API request, ended runs): with history writes no longer awaited, this may be the loop's
+        // only suspension point.
+        if doorbell.consumeRing() {
+            await Task.yield()
+            return
+        }
         guard let deadline else {
             await doorbell.wait()
             return

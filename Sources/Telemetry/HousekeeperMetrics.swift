@@ -57,8 +57,8 @@ public final class HousekeeperMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     let processStart: Double
-    /// `runs_total` and `run_duration_seconds`, which have a label set per task: kept apart from the registry,
-    /// whose cost per new label set grows with the number of tasks (see `TaskRunMetrics`).
+    /// `runs_total`, `skipped_total` and `run_duration_seconds`, which have label sets per task: kept apart from
+    /// the registry, whose cost per new label set grows with the number of tasks (see `TaskRunMetrics`).
     let taskRuns: TaskRunMetrics
     /// Recorded at every run start: made once, not looked up in the registry per run.
     let fireLateness: Metrics.Timer
@@ -79,7 +79,8 @@ public final class HousekeeperMetrics: Sendable {
         factory.durationHistogramBuckets = [Name.runDuration: runBuckets, Name.fireLateness: latenessBuckets]
         self.factory = factory
         self.processStart = processStart
-        taskRuns = TaskRunMetrics(runsName: Name.runs, durationName: Name.runDuration, buckets: runBuckets)
+        taskRuns = TaskRunMetrics(
+            runsName: Name.runs, skippedName: Name.skipped, durationName: Name.runDuration, buckets: runBuckets)
         fireLateness = Metrics.Timer(label: Name.fireLateness, factory: factory)
         Gauge(label: Name.startTime, factory: factory).record(processStart)
     }
@@ -92,10 +93,7 @@ public final class HousekeeperMetrics: Sendable {
         case .finished(let task, _, let status, let duration):
             taskRuns.record(task: task, status: status, duration: duration.map { .microseconds(max(0, $0)) })
         case .skipped(let task, _, let reason):
-            Counter(
-                label: Name.skipped, dimensions: [("task", task), ("reason", Self.skipCategory(reason))],
-                factory: factory
-            ).increment()
+            taskRuns.recordSkip(task: task, reason: Self.skipCategory(reason))
         case .stuck(let task, _):
             Counter(label: Name.stuck, dimensions: [("task", task)], factory: factory).increment()
         case .timedOut(let task, _):

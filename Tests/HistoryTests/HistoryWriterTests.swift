@@ -7,7 +7,8 @@ import Testing
 /// a taken slot is reported rather than written twice.
 @Suite struct HistoryWriterTests {
     func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .running) -> RunRecord {
-        RunRecord(id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot, status: status)
+        RunRecord(
+            id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot, status: status)
     }
 
     @Test func queuedRowsStartsAndOutcomesAreAllCommittedInOrderByFlush() async throws {
@@ -27,7 +28,9 @@ import Testing
         await writer.flush()
         let rows = try await store.runs(RunQuery(limit: 10_000))
         #expect(rows.count == 1_000)
-        #expect(rows.allSatisfy { $0.status == .succeeded && $0.startedAt == $0.id! + 1 && $0.finishedAt == $0.id! + 2 })
+        #expect(rows.allSatisfy {
+            $0.status == .succeeded && $0.startedAt == $0.id! + 1 && $0.finishedAt == $0.id! + 2
+        })
         #expect(failures.withLock { $0 }.isEmpty)
     }
 
@@ -63,7 +66,9 @@ import Testing
         for id in 1...50 { writer.enqueue(.insert(row(Int64(id), "a", at: Int64(id)))) }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             writer.whenCommitted {
-                let count = try? store.writer.unsafeReentrantRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") }
+                let count = try? store.writer.unsafeReentrantRead { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run")
+                }
                 seen.withLock { $0 = count ?? nil }
                 continuation.resume()
             }

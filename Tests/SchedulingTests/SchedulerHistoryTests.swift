@@ -122,7 +122,8 @@ struct SchedulerFixture {
         let generation = Generation(number: 1, config: config, catalog: PluginCatalog(), tasks: tasks, dropped: [])
         scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "test-run"),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), executor: { _ in CallingExecutor(body: body) })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            executor: { _ in CallingExecutor(body: body) })
         events = EventLine()
     }
 
@@ -150,7 +151,8 @@ struct SchedulerFixture {
         let raw = try #require(PluginExport(Noop.self).entry(hostVersion: HousekeeperABI.packedVersion))
         let descriptor = try PluginHandshake.validate(raw).get()
         return LoadedPlugin(
-            descriptor: descriptor, sourcePath: "noop.so", cachedPath: "noop.so", sha256: "", fileInfo: FileInfo(stat()))
+            descriptor: descriptor, sourcePath: "noop.so", cachedPath: "noop.so", sha256: "",
+            fileInfo: FileInfo(stat()))
     }
 
     struct Noop: HousekeeperTask {
