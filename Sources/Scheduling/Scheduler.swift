@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// The loop sleeps until the state machine's next wake-up (a slot, a retry, a window opening, a timeout), or until
 /// something rings its doorbell (a run ended, a reload, a manual trigger, shutdown). Plugin calls run on
-/// `BlockingThreadPool` threads as child tasks of the loop's task group, so shutdown can wait for them and, after
-/// the grace period, abandon the ones that ignore `should_stop`.
+/// `BlockingThreadPool` threads; each leaves its result in `ended` and rings, and the loop records every run that
+/// ended at its next turn (many runs ending together cost one turn of the actor, not one hop each). Shutdown
+/// waits for them and, after the grace period, records the ones that ignore `should_stop` as abandoned.
 public actor Scheduler: Service {
     let clock: any SchedulerClock
     let history: HistoryStore
@@ -24,6 +25,8 @@ public actor Scheduler: Service {
     public private(set) var generation: Generation
     var machine: SchedulerStateMachine
     let doorbell = Doorbell()
+    /// Runs whose plugin call returned, left by the pool threads for the loop.
+    let endedRuns = EndedRuns()
     private let shutdownRequested = Atomic<Bool>(false)
     var pending: [SchedulerAction] = []
     var active: [UInt64: ActiveRun] = [:]
@@ -69,6 +72,8 @@ public actor Scheduler: Service {
         let control = RunControl()
         // Only read and written on the scheduler actor.
         nonisolated(unsafe) var stopReason: StopReason?
+        /// Asked to stop because the daemon is shutting down (its row then says so). Only used on the actor.
+        nonisolated(unsafe) var stoppedForShutdown = false
 
         init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros) {
             self.id = id
@@ -121,15 +126,13 @@ public actor Scheduler: Service {
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
         isDispatching = true
-        await withDiscardingTaskGroup { group in
-            await withGracefulShutdownHandler {
-                await self.loop(group: &group)
-            } onGracefulShutdown: {
-                self.shutdownRequested.store(true, ordering: .sequentiallyConsistent)
-                self.doorbell.ring()
-            }
-            await self.drain(group: &group)
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            self.shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+            self.doorbell.ring()
         }
+        await drain()
         isDispatching = false
         for waiter in decisionWaiters.values { waiter.resume(returning: nil) }
         decisionWaiters.removeAll()
@@ -200,8 +203,9 @@ public actor Scheduler: Service {
 
     // MARK: - The loop
 
-    private func loop(group: inout DiscardingTaskGroup) async {
+    private func loop() async {
         while case .running = phase {
+            recordEndedRuns()
             // Cancellation (a service of the group failed) ends the loop like a shutdown request; otherwise the
             // cancelled sleeps below would return at once and the loop would spin.
             if shutdownRequested.load(ordering: .sequentiallyConsistent) || Task.isCancelled {
@@ -211,7 +215,7 @@ public actor Scheduler: Service {
             let now = clock.now()
             noticeClockStep(now: now)
             pending += machine.advance(to: now)
-            await perform(group: &group)
+            await perform()
             guard case .running = phase else { break }
             await sleep(until: machine.nextWakeup)
         }
@@ -233,11 +237,16 @@ public actor Scheduler: Service {
         emit(.clockStepped(deltaMicros: delta))
     }
 
-    private func drain(group: inout DiscardingTaskGroup) async {
+    private func drain() async {
         pending += machine.drainQueue(reason: "daemon shutting down before the run could start")
-        await perform(group: &group)
-        for run in active.values { run.control.requestStop() }
-        while !active.isEmpty {
+        await perform()
+        for run in active.values {
+            run.stoppedForShutdown = true
+            run.control.requestStop()
+        }
+        while true {
+            recordEndedRuns()
+            if active.isEmpty { break }
             let now = clock.now()
             // Cancelled: sleeping for the grace period is impossible (it returns at once); abandon now.
             if Task.isCancelled, case .draining = phase { phase = .hurrying }
@@ -250,12 +259,16 @@ public actor Scheduler: Service {
                 continue
             case .draining, .hurrying:
                 logger.warning("scheduler.shutdown.abandon", metadata: ["runs.active": "\(active.count)"])
-                group.cancelAll()
-                // Abandoned runs come back through `complete` with no result; wait for their records.
-                while !active.isEmpty { await doorbell.wait() }
+                // Recorded with no result (`interrupted`); if a plugin returns later, its result is dropped.
+                for serial in active.keys.sorted() { complete(serial: serial, completion: nil) }
             }
         }
-        await perform(group: &group)
+        await perform()
+    }
+
+    /// Records the runs whose plugin call returned since the last look.
+    private func recordEndedRuns() {
+        for (serial, completion) in endedRuns.takeAll() { complete(serial: serial, completion: completion) }
     }
 
     private func beginShutdown() {
@@ -293,7 +306,7 @@ public actor Scheduler: Service {
 
     // MARK: - Actions
 
-    private func perform(group: inout DiscardingTaskGroup) async {
+    private func perform() async {
         while !pending.isEmpty {
             // Runs that end keep adding the next queued start; without this check a long line would keep the
             // loop here, starting runs, long after SIGTERM.
@@ -303,12 +316,12 @@ public actor Scheduler: Service {
             let batch = pending
             pending.removeAll()
             for action in batch {
-                await perform(action, group: &group)
+                await perform(action)
             }
         }
     }
 
-    private func perform(_ action: SchedulerAction, group: inout DiscardingTaskGroup) async {
+    private func perform(_ action: SchedulerAction) async {
         if case .running = phase {} else {
             switch action {
             case .start(let run), .startQueued(let run):
@@ -335,7 +348,7 @@ public actor Scheduler: Service {
                 return
             }
             decided(run.serial, RunDecision(id: id, status: .running, reason: nil))
-            launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
+            launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .startQueued(let run):
             let now = clock.now()
             guard let id = queued.removeValue(forKey: run.serial), let task = generation.task(named: run.task) else {
@@ -343,7 +356,7 @@ public actor Scheduler: Service {
                 return
             }
             recorder.enqueue(.markStarted(id: id, at: now))
-            launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
+            launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .queue(let run, let reason):
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
@@ -460,7 +473,7 @@ public actor Scheduler: Service {
         return record
     }
 
-    private func launch(_ run: ActiveRun, group: inout DiscardingTaskGroup) {
+    private func launch(_ run: ActiveRun) {
         active[run.run.serial] = run
         if let instance = run.task.instance {
             instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
@@ -487,11 +500,12 @@ public actor Scheduler: Service {
         let task = run.task
         let control = run.control
         let serial = run.run.serial
-        group.addTask {
-            let completion = await pool.runAbandonable {
-                executor.execute(task: task, request: request, control: control, logger: pluginLogger)
-            }
-            await self.complete(serial: serial, completion: completion)
+        let endedRuns = self.endedRuns
+        let doorbell = self.doorbell
+        pool.submit {
+            let completion = executor.execute(task: task, request: request, control: control, logger: pluginLogger)
+            endedRuns.add(serial: serial, completion: completion)
+            doorbell.ring()
         }
     }
 
@@ -522,7 +536,9 @@ public actor Scheduler: Service {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func complete(serial: UInt64, completion: RunCompletion?) async {
+    /// Records how a run ended (nil: abandoned at shutdown) and applies what follows (the next queued start, a
+    /// retry, dependents); called by the loop, which performs the resulting actions next.
+    private func complete(serial: UInt64, completion: RunCompletion?) {
         guard let run = active.removeValue(forKey: serial) else { return }
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
@@ -562,7 +578,6 @@ public actor Scheduler: Service {
             // Runs still waiting are recorded cancelled by the drain, never left `queued`.
             pending += machine.drainQueue(reason: "daemon shutting down before the run could start")
         }
-        doorbell.ring()
     }
 
     struct Outcome {
@@ -607,8 +622,11 @@ public actor Scheduler: Service {
             case .ok:
                 return Outcome(status: .succeeded, end: .succeeded, output: result.output)
             case .cancelled:
+                let error = message ?? "stopped on request"
                 return Outcome(
-                    status: .cancelled, end: .cancelled, error: message ?? "stopped on request", output: result.output)
+                    status: .cancelled, end: .cancelled,
+                    error: run.stoppedForShutdown ? "\(error) (the daemon is shutting down)" : error,
+                    output: result.output)
             case .configError, .permanent:
                 return Outcome(status: .failed, end: .failedPermanently, error: described, output: result.output)
             case .error, .retryable, .unknown:

@@ -6,6 +6,7 @@ import HousekeeperPlugin
 import Logging
 @testable import PluginHost
 @testable import Scheduling
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -46,6 +47,26 @@ import Testing
         #expect(rows.count == 1)
         #expect(rows.first?.status == .interrupted)
         #expect(rows.first?.error?.contains("abandoned at shutdown") == true)
+    }
+
+    @Test func aRunThatStopsAtShutdownIsRecordedCancelledAndSaysWhy() async throws {
+        let fixture = try SchedulerFixture(["polite"], maxRunning: 1) { _, control in
+            while !control.isStopRequested { sched_yield() }
+            return .returned(RunResult(status: .cancelled, message: "", output: nil))
+        }
+        // A graceful shutdown (SIGTERM), not a cancellation: running runs get should_stop and the grace period.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [fixture.scheduler], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        await fixture.scheduler.observe { [events = fixture.events] in events.push($0) }
+        let run = Task { try await group.run() }
+        try await fixture.untilDispatching()
+        fixture.clock.advance(to: t0 + second)
+        try await fixture.events.next(1) { if case .started = $0 { true } else { false } }
+        await group.triggerGracefulShutdown()
+        try await run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 10))
+        #expect(rows.map(\.status) == [.cancelled])
+        #expect(rows.first?.error == "stopped on request (the daemon is shutting down)")
     }
 
     @Test func aSlotTakenInHistoryBeforeStartIsRefusedAndLaterSlotsRun() async throws {
@@ -106,6 +127,16 @@ struct SchedulerFixture {
         _ names: [String], maxRunning: Int, schedule: String? = "* * * * * *",
         body: @escaping @Sendable (RunRequest) -> Void = { _ in }
     ) throws {
+        try self.init(names, maxRunning: maxRunning, schedule: schedule) { request, _ in
+            body(request)
+            return .returned(RunResult(status: .ok, message: "", output: nil))
+        }
+    }
+
+    init(
+        _ names: [String], maxRunning: Int, schedule: String? = "* * * * * *",
+        run: @escaping @Sendable (RunRequest, RunControl) -> RunCompletion
+    ) throws {
         history = try HistoryStore.inMemory()
         clock = TestClock(t0 + second / 2)
         var config = HousekeeperConfig(file: "/test/config.yaml", maxRunning: maxRunning)
@@ -123,7 +154,7 @@ struct SchedulerFixture {
         scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "test-run"),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            executor: { _ in CallingExecutor(body: body) })
+            executor: { _ in CallingExecutor(body: run) })
         events = EventLine()
     }
 
@@ -164,12 +195,11 @@ struct SchedulerFixture {
     }
 }
 
-/// Returns ok after calling `body`.
+/// Ends each run as `body` says.
 struct CallingExecutor: RunExecutor {
-    let body: @Sendable (RunRequest) -> Void
+    let body: @Sendable (RunRequest, RunControl) -> RunCompletion
     func execute(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger) -> RunCompletion {
-        body(request)
-        return .returned(RunResult(status: .ok, message: "", output: nil))
+        body(request, control)
     }
 }
 
