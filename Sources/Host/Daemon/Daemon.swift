@@ -21,6 +21,7 @@ struct Daemon {
     /// - Throws: `ExitCode` 2 when the configuration (or the API's token or address) is invalid, 1 when history
     ///   cannot be opened.
     func run() async throws {
+        MallocArenas.capUnlessConfigured()
         // The log settings come from the file, so it is read once before logging starts; errors are reported
         // in full by the generation load below.
         let settings = (try? ConfigLoader.load(path: options.config, environment: options.environment))?.log
