@@ -645,10 +645,11 @@ public actor Scheduler: Service {
         }
     }
 
-    /// Writes to history; a failure is logged and never stops the scheduler (runs go on; the row is lost).
+    /// Reads or writes history off the per-run path (start-up reads, pauses; runs go through `recorder`); a
+    /// failure is logged and never stops the scheduler.
     ///
-    /// The write runs in its own task so that it is never cancelled with the caller: an abandoned run's outcome
-    /// is still recorded while shutdown cancels its child task.
+    /// The call runs in its own task so that it is never cancelled with the caller (a scheduler cancelled at
+    /// shutdown still finishes it).
     private func write<T: Sendable>(_ body: @escaping @Sendable (HistoryStore) async throws -> T) async -> T? {
         let history = self.history
         do {
