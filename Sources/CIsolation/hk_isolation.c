@@ -256,3 +256,12 @@ int hk_release_free_heap(void) {
     return 0;
 #endif
 }
+
+int hk_cap_malloc_arenas(int arenas) {
+#if defined(__GLIBC__)
+    return mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+    return 0;
+#endif
+}

@@ -32,8 +32,10 @@ public final class BlockingThreadPool: Sendable {
         let spawn = state.jobs.count > state.idle
         if spawn { state.threads += 1 }
         let number = state.threads
-        condition.signal()
         condition.unlock()
+        // Signalled after the unlock: a thread woken while the lock is still held would only block on it again
+        // (a futex wait and a second wake-up per job). The job is in `jobs` already, so no wake-up is lost.
+        condition.signal()
         if spawn {
             let thread = Thread { [self] in workLoop() }
             thread.name = "\(name)-\(number)"

@@ -21,6 +21,14 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
+    /// Consumes a pending ring without waiting: true when there was one (the loop then need not set up a sleep).
+    func consumeRing() -> Bool {
+        state.withLock { state in
+            defer { state.rung = false }
+            return state.rung
+        }
+    }
+
     /// Returns after a ring (at once if one is pending) or when the task is cancelled. One waiter at a time.
     func wait() async {
         await withTaskCancellationHandler {

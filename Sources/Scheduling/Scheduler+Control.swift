@@ -155,7 +155,11 @@ extension Scheduler {
     }
 
     /// Hands a requested run's first decision to whoever waits for it.
+    ///
+    /// The caller may look its run up at once (the API answers with the row's id), so the answer waits until the
+    /// row is committed; scheduled runs never wait for that.
     func decided(_ serial: UInt64, _ decision: RunDecision?) {
-        decisionWaiters.removeValue(forKey: serial)?.resume(returning: decision)
+        guard let waiter = decisionWaiters.removeValue(forKey: serial) else { return }
+        recorder.whenCommitted { waiter.resume(returning: decision) }
     }
 }

@@ -10,11 +10,14 @@ import Synchronization
 ///
 /// The loop sleeps until the state machine's next wake-up (a slot, a retry, a window opening, a timeout), or until
 /// something rings its doorbell (a run ended, a reload, a manual trigger, shutdown). Plugin calls run on
-/// `BlockingThreadPool` threads as child tasks of the loop's task group, so shutdown can wait for them and, after
-/// the grace period, abandon the ones that ignore `should_stop`.
+/// `BlockingThreadPool` threads; each leaves its result in `ended` and rings, and the loop records every run that
+/// ended at its next turn (many runs ending together cost one turn of the actor, not one hop each). Shutdown
+/// waits for them and, after the grace period, records the ones that ignore `should_stop` as abandoned.
 public actor Scheduler: Service {
     let clock: any SchedulerClock
     let history: HistoryStore
+    /// Queues the per-run rows and outcomes and commits them in groups off the dispatch path.
+    let recorder: HistoryWriter
     let pool: BlockingThreadPool
     let logger: Logger
     let executorFor: @Sendable (ScheduledTask) -> any RunExecutor
@@ -22,6 +25,8 @@ public actor Scheduler: Service {
     public private(set) var generation: Generation
     var machine: SchedulerStateMachine
     let doorbell = Doorbell()
+    /// Runs whose plugin call returned, left by the pool threads for the loop.
+    let endedRuns = EndedRuns()
     private let shutdownRequested = Atomic<Bool>(false)
     var pending: [SchedulerAction] = []
     var active: [UInt64: ActiveRun] = [:]
@@ -31,9 +36,14 @@ public actor Scheduler: Service {
     var decisionWaiters: [UInt64: CheckedContinuation<RunDecision?, Never>] = [:]
     /// True while the loop dispatches runs (for `/ready`, and so alerts wait for start-up to run their tasks).
     public private(set) var isDispatching = false
-    /// Rows written ahead for a batch of actions, by serial: the history id (nil: the slot was taken) and the
-    /// instant written into the row. See `prerecord`.
-    private var prerecorded: [UInt64: (id: Int64?, at: Micros)] = [:]
+    /// The id the next history row takes (ids are handed out here, so no run waits for its row to be written;
+    /// see `HistoryWriter`).
+    private var nextRunID: Int64 = 1
+    /// For each task, the latest slot that has a scheduled first-attempt row (from history at start, then every
+    /// slot recorded since). A slot after it cannot be taken yet, so its row is queued without a look at the
+    /// database; a slot at or before it (a backward clock step, catch-up runs after their skip row) is checked
+    /// against the unique slot index first.
+    private var lastRecordedSlot: [String: Micros] = [:]
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     var paused: Set<String> = []
@@ -67,6 +77,8 @@ public actor Scheduler: Service {
         let control = RunControl()
         // Only read and written on the scheduler actor.
         nonisolated(unsafe) var stopReason: StopReason?
+        /// Asked to stop because the daemon is shutting down (its row then says so). Only used on the actor.
+        nonisolated(unsafe) var stoppedForShutdown = false
 
         init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros) {
             self.id = id
@@ -90,6 +102,9 @@ public actor Scheduler: Service {
         self.pool = pool
         self.logger = logger
         self.machine = SchedulerStateMachine(maxRunning: generation.config.maxRunning)
+        self.recorder = HistoryWriter(store: history) { [logger] message, changes in
+            logger.error("history.write.failed", metadata: ["error": "\(message)", "changes": "\(changes)"])
+        }
     }
 
     /// Registers a callback for scheduler events (tests and metrics). Called on the actor; keep it cheap.
@@ -101,6 +116,8 @@ public actor Scheduler: Service {
     /// `shutdown.grace_period`, records every outcome, and returns.
     public func run() async throws {
         let lastSlots = await write { try await $0.lastScheduledSlots() } ?? [:]
+        lastRecordedSlot = lastSlots
+        nextRunID = await write { try await $0.nextRunID() } ?? 1
         paused = await write { try await $0.pausedTasks() } ?? []
         let now = clock.now()
         wallOffset = now - clock.monotonic()
@@ -115,19 +132,19 @@ public actor Scheduler: Service {
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
         isDispatching = true
-        await withDiscardingTaskGroup { group in
-            await withGracefulShutdownHandler {
-                await self.loop(group: &group)
-            } onGracefulShutdown: {
-                self.shutdownRequested.store(true, ordering: .sequentiallyConsistent)
-                self.doorbell.ring()
-            }
-            await self.drain(group: &group)
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            self.shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+            self.doorbell.ring()
         }
+        await drain()
         isDispatching = false
         for waiter in decisionWaiters.values { waiter.resume(returning: nil) }
         decisionWaiters.removeAll()
         for (_, entry) in instanceUse where entry.runs == 0 { entry.instance.destroy() }
+        // Every row and outcome queued, the abandoned runs' included, is committed before the daemon exits.
+        await recorder.flush()
         logger.info("scheduler.stopped")
     }
 
@@ -192,8 +209,9 @@ public actor Scheduler: Service {
 
     // MARK: - The loop
 
-    private func loop(group: inout DiscardingTaskGroup) async {
+    private func loop() async {
         while case .running = phase {
+            recordEndedRuns()
             // Cancellation (a service of the group failed) ends the loop like a shutdown request; otherwise the
             // cancelled sleeps below would return at once and the loop would spin.
             if shutdownRequested.load(ordering: .sequentiallyConsistent) || Task.isCancelled {
@@ -203,7 +221,7 @@ public actor Scheduler: Service {
             let now = clock.now()
             noticeClockStep(now: now)
             pending += machine.advance(to: now)
-            await perform(group: &group)
+            await perform()
             guard case .running = phase else { break }
             await sleep(until: machine.nextWakeup)
         }
@@ -225,11 +243,16 @@ public actor Scheduler: Service {
         emit(.clockStepped(deltaMicros: delta))
     }
 
-    private func drain(group: inout DiscardingTaskGroup) async {
+    private func drain() async {
         pending += machine.drainQueue(reason: "daemon shutting down before the run could start")
-        await perform(group: &group)
-        for run in active.values { run.control.requestStop() }
-        while !active.isEmpty {
+        await perform()
+        for run in active.values {
+            run.stoppedForShutdown = true
+            run.control.requestStop()
+        }
+        while true {
+            recordEndedRuns()
+            if active.isEmpty { break }
             let now = clock.now()
             // Cancelled: sleeping for the grace period is impossible (it returns at once); abandon now.
             if Task.isCancelled, case .draining = phase { phase = .hurrying }
@@ -242,12 +265,16 @@ public actor Scheduler: Service {
                 continue
             case .draining, .hurrying:
                 logger.warning("scheduler.shutdown.abandon", metadata: ["runs.active": "\(active.count)"])
-                group.cancelAll()
-                // Abandoned runs come back through `complete` with no result; wait for their records.
-                while !active.isEmpty { await doorbell.wait() }
+                // Recorded with no result (`interrupted`); if a plugin returns later, its result is dropped.
+                for serial in active.keys.sorted() { complete(serial: serial, completion: nil) }
             }
         }
-        await perform(group: &group)
+        await perform()
+    }
+
+    /// Records the runs whose plugin call returned since the last look.
+    private func recordEndedRuns() {
+        for (serial, completion) in endedRuns.takeAll() { complete(serial: serial, completion: completion) }
     }
 
     private func beginShutdown() {
@@ -261,6 +288,14 @@ public actor Scheduler: Service {
     }
 
     private func sleep(until deadline: Micros?) async {
+        // Under load a run ended (or a request came) while the loop was busy: go round again without setting up
+        // a timer and a race of two child tasks, but only after letting the calls waiting for the actor in (a
+        // reload, an API request, ended runs): with history writes no longer awaited, this may be the loop's
+        // only suspension point.
+        if doorbell.consumeRing() {
+            await Task.yield()
+            return
+        }
         guard let deadline else {
             await doorbell.wait()
             return
@@ -277,7 +312,7 @@ public actor Scheduler: Service {
 
     // MARK: - Actions
 
-    private func perform(group: inout DiscardingTaskGroup) async {
+    private func perform() async {
         while !pending.isEmpty {
             // Runs that end keep adding the next queued start; without this check a long line would keep the
             // loop here, starting runs, long after SIGTERM.
@@ -286,14 +321,13 @@ public actor Scheduler: Service {
             }
             let batch = pending
             pending.removeAll()
-            await prerecord(batch)
             for action in batch {
-                await perform(action, group: &group)
+                await perform(action)
             }
         }
     }
 
-    private func perform(_ action: SchedulerAction, group: inout DiscardingTaskGroup) async {
+    private func perform(_ action: SchedulerAction) async {
         switch action {
         case .start(let run), .queue(let run, _):
             await settlePlanned(run.serial)
@@ -317,49 +351,34 @@ public actor Scheduler: Service {
         switch action {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
-                if let early = prerecorded.removeValue(forKey: run.serial), let id = early.id {
-                    // Written ahead, then a reload removed the task: the row still gets its one outcome.
-                    let now = clock.now()
-                    await write {
-                        try await $0.finish(
-                            id: id, status: .cancelled, at: now, error: "task removed before the run could start",
-                            output: nil)
-                    }
-                }
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
                 decided(run.serial, nil)
                 return
             }
-            var now = clock.now()
+            let now = clock.now()
             var record = record(for: run, plugin: task.plugin.name, status: .running)
             record.startedAt = now
-            let inserted: Int64?
-            if let early = prerecorded.removeValue(forKey: run.serial) {
-                (inserted, now) = early
-            } else {
-                inserted = await write({ [record] in try await $0.insert(record) })??.id
-            }
-            guard let id = inserted else {
+            guard let id = await insertRow(record) else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 decided(run.serial, nil)
                 return
             }
             decided(run.serial, RunDecision(id: id, status: .running, reason: nil))
-            launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
+            launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .startQueued(let run):
             let now = clock.now()
             guard let id = queued.removeValue(forKey: run.serial), let task = generation.task(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
-            await write { try await $0.markStarted(id: id, at: now) }
-            launch(ActiveRun(id: id, run: run, task: task, startedAt: now), group: &group)
+            recorder.enqueue(.markStarted(id: id, at: now))
+            launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .queue(let run, let reason):
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
-            let id = await insertRow(record, serial: run.serial)
+            let id = await insertRow(record)
             decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
             if let id {
                 queued[run.serial] = id
@@ -373,7 +392,7 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
-            let id = await insertRow(record, serial: run.serial)
+            let id = await insertRow(record)
             decided(run.serial, id.map { RunDecision(id: $0, status: .skipped, reason: reason) })
             if let id {
                 if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
@@ -388,7 +407,7 @@ public actor Scheduler: Service {
         case .dropQueued(let run, let reason):
             if let id = queued.removeValue(forKey: run.serial) {
                 let now = clock.now()
-                await write { try await $0.finish(id: id, status: .cancelled, at: now, error: reason, output: nil) }
+                recorder.enqueue(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
                 logger.notice("run.dropped", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                 ])
@@ -421,46 +440,27 @@ public actor Scheduler: Service {
         }
     }
 
-    /// Writes the new rows a batch of actions needs (runs started, queued or skipped) in one transaction before
-    /// the actions are performed one by one: a thousand slots due together cost one commit, not a thousand in a
-    /// row. Each action then takes its row from `prerecorded` (see `insertRow`); rows are the same as written one
-    /// at a time, in the same order, so a taken slot is refused the same way.
-    private func prerecord(_ batch: [SchedulerAction]) async {
-        let now = clock.now()
-        var serials: [UInt64] = []
-        var records: [RunRecord] = []
-        for action in batch {
-            switch action {
-            case .start(let run):
-                guard let task = generation.task(named: run.task) else { continue }
-                var record = record(for: run, plugin: task.plugin.name, status: .running)
-                record.startedAt = now
-                serials.append(run.serial)
-                records.append(record)
-            case .queue(let run, _):
-                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .queued)
-                record.queuedAt = now
-                serials.append(run.serial)
-                records.append(record)
-            case .skip(let run, let reason):
-                var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .skipped)
-                record.finishedAt = now
-                record.error = reason
-                serials.append(run.serial)
-                records.append(record)
-            case .startQueued, .dropQueued, .stop, .stuck:
-                continue
-            }
+    /// Queues a new history row and returns its id, or nil when its slot already has a row.
+    ///
+    /// Only a scheduled first attempt has a slot to take, and only one at or before its task's last recorded
+    /// slot can find it taken (after a backward clock step, or a catch-up run queued after its group's skip row):
+    /// that one waits for the database's answer. Every other row is queued and its id returned at once.
+    private func insertRow(_ record: RunRecord) async -> Int64? {
+        var record = record
+        let id = nextRunID
+        nextRunID += 1
+        record.id = id
+        guard record.attempt == 1, record.trigger == .schedule || record.trigger == .catchUp else {
+            recorder.enqueue(.insert(record))
+            return id
         }
-        // One row is no batch: it is written where it always was.
-        guard records.count > 1, let inserted = await write({ [records] in try await $0.insert(records) }) else { return }
-        for (serial, row) in zip(serials, inserted) { prerecorded[serial] = (row?.id, now) }
-    }
-
-    /// The id of a new history row: the one `prerecord` wrote for this run, or written now (nil: slot taken).
-    private func insertRow(_ record: RunRecord, serial: UInt64) async -> Int64? {
-        if let early = prerecorded.removeValue(forKey: serial) { return early.id }
-        return await write({ [record] in try await $0.insert(record) })??.id
+        let last = lastRecordedSlot[record.task]
+        lastRecordedSlot[record.task] = max(last ?? record.scheduledAt, record.scheduledAt)
+        if let last, record.scheduledAt <= last {
+            return await recorder.insertChecked(record) ? id : nil
+        }
+        recorder.enqueue(.insert(record))
+        return id
     }
 
     /// Shutting down: a run the state machine let start is recorded `cancelled` instead (its slot keeps its one
@@ -469,14 +469,13 @@ public actor Scheduler: Service {
         let now = clock.now()
         let reason = "daemon shutting down before the run could start"
         var id = queued.removeValue(forKey: run.serial)
-        if id == nil, let early = prerecorded.removeValue(forKey: run.serial) { id = early.id }
         if let existing = id {
-            await write { try await $0.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil) }
+            recorder.enqueue(.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil))
         } else {
             var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .cancelled)
             record.finishedAt = now
             record.error = reason
-            id = await write({ [record] in try await $0.insert(record) })??.id
+            id = await insertRow(record)
         }
         _ = machine.finished(serial: run.serial, end: .interrupted, now: now)
         decided(run.serial, id.map { RunDecision(id: $0, status: .cancelled, reason: reason) })
@@ -491,7 +490,7 @@ public actor Scheduler: Service {
         return record
     }
 
-    private func launch(_ run: ActiveRun, group: inout DiscardingTaskGroup) {
+    private func launch(_ run: ActiveRun) {
         active[run.run.serial] = run
         if let instance = run.task.instance {
             instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
@@ -501,9 +500,12 @@ public actor Scheduler: Service {
             attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
             deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
         var runLogger = logger
-        runLogger[metadataKey: "task.name"] = "\(run.run.task)"
-        runLogger[metadataKey: "run.id"] = "\(run.id)"
-        runLogger[metadataKey: "plugin.name"] = "\(run.task.plugin.name)"
+        // One metadata assignment, not three: a handler may re-render its metadata on each (StreamLogHandler does).
+        var metadata = runLogger.handler.metadata
+        metadata["task.name"] = "\(run.run.task)"
+        metadata["run.id"] = "\(run.id)"
+        metadata["plugin.name"] = "\(run.task.plugin.name)"
+        runLogger.handler.metadata = metadata
         let pluginLogger = runLogger
         runLogger.info("run.started", metadata: [
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
@@ -514,16 +516,19 @@ public actor Scheduler: Service {
         let (task, executor) = executor(for: run)
         let control = run.control
         let serial = run.run.serial
-        group.addTask {
-            let completion = await pool.runAbandonable {
-                executor.execute(task: task, request: request, control: control, logger: pluginLogger)
-            }
-            await self.complete(serial: serial, completion: completion)
+        let endedRuns = self.endedRuns
+        let doorbell = self.doorbell
+        pool.submit {
+            let completion = executor.execute(task: task, request: request, control: control, logger: pluginLogger)
+            endedRuns.add(serial: serial, completion: completion)
+            doorbell.ring()
         }
     }
 
     /// The run's context for the plugin: for a hook or dependent run, which run triggered it and how it ended.
     private func contextJSON(for run: PendingRun) -> String {
+        // Most runs have nothing to say: no JSON to build for them.
+        if run.cause == nil, run.context == nil, run.attempt == 1 { return "{}" }
         var context: [String: Any] = [:]
         if let cause = run.cause {
             var described: [String: Any] = ["task": cause.task, "status": cause.end.rawValue]
@@ -547,14 +552,15 @@ public actor Scheduler: Service {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func complete(serial: UInt64, completion: RunCompletion?) async {
+    /// Records how a run ended (nil: abandoned at shutdown) and applies what follows (the next queued start, a
+    /// retry, dependents); called by the loop, which performs the resulting actions next.
+    private func complete(serial: UInt64, completion: RunCompletion?) {
         guard let run = active.removeValue(forKey: serial) else { return }
         configOverrides[serial] = nil
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
-        await write {
-            try await $0.finish(id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output)
-        }
+        recorder.enqueue(.finish(
+            id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output))
         ended[serial] = .init(id: run.id, error: outcome.error)
         var metadata: Logger.Metadata = [
             "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(outcome.status.rawValue)",
@@ -589,7 +595,6 @@ public actor Scheduler: Service {
             // Runs still waiting are recorded cancelled by the drain, never left `queued`.
             pending += machine.drainQueue(reason: "daemon shutting down before the run could start")
         }
-        doorbell.ring()
     }
 
     struct Outcome {
@@ -634,8 +639,11 @@ public actor Scheduler: Service {
             case .ok:
                 return Outcome(status: .succeeded, end: .succeeded, output: result.output)
             case .cancelled:
+                let error = message ?? "stopped on request"
                 return Outcome(
-                    status: .cancelled, end: .cancelled, error: message ?? "stopped on request", output: result.output)
+                    status: .cancelled, end: .cancelled,
+                    error: run.stoppedForShutdown ? "\(error) (the daemon is shutting down)" : error,
+                    output: result.output)
             case .configError, .permanent:
                 return Outcome(status: .failed, end: .failedPermanently, error: described, output: result.output)
             case .error, .retryable, .unknown:
@@ -654,10 +662,11 @@ public actor Scheduler: Service {
         }
     }
 
-    /// Writes to history; a failure is logged and never stops the scheduler (runs go on; the row is lost).
+    /// Reads or writes history off the per-run path (start-up reads, pauses; runs go through `recorder`); a
+    /// failure is logged and never stops the scheduler.
     ///
-    /// The write runs in its own task so that it is never cancelled with the caller: an abandoned run's outcome
-    /// is still recorded while shutdown cancels its child task.
+    /// The call runs in its own task so that it is never cancelled with the caller (a scheduler cancelled at
+    /// shutdown still finishes it).
     func write<T: Sendable>(_ body: @escaping @Sendable (HistoryStore) async throws -> T) async -> T? {
         let history = self.history
         do {

@@ -57,6 +57,11 @@ public final class HousekeeperMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     let processStart: Double
+    /// `runs_total`, `skipped_total` and `run_duration_seconds`, which have label sets per task: kept apart from
+    /// the registry, whose cost per new label set grows with the number of tasks (see `TaskRunMetrics`).
+    let taskRuns: TaskRunMetrics
+    /// Recorded at every run start: made once, not looked up in the registry per run.
+    let fireLateness: Metrics.Timer
 
     /// Creates an empty registry.
     /// - Parameter processStart: when the process started (seconds since the epoch).
@@ -74,6 +79,9 @@ public final class HousekeeperMetrics: Sendable {
         factory.durationHistogramBuckets = [Name.runDuration: runBuckets, Name.fireLateness: latenessBuckets]
         self.factory = factory
         self.processStart = processStart
+        taskRuns = TaskRunMetrics(
+            runsName: Name.runs, skippedName: Name.skipped, durationName: Name.runDuration, buckets: runBuckets)
+        fireLateness = Metrics.Timer(label: Name.fireLateness, factory: factory)
         Gauge(label: Name.startTime, factory: factory).record(processStart)
     }
 
@@ -81,19 +89,11 @@ public final class HousekeeperMetrics: Sendable {
     public func observe(_ event: SchedulerEvent) {
         switch event {
         case .started(_, _, let lateness):
-            Metrics.Timer(label: Name.fireLateness, factory: factory).recordMicroseconds(max(0, lateness))
+            fireLateness.recordMicroseconds(max(0, lateness))
         case .finished(let task, _, let status, let duration):
-            Counter(label: Name.runs, dimensions: [("task", task), ("status", status.rawValue)], factory: factory)
-                .increment()
-            if let duration {
-                Metrics.Timer(label: Name.runDuration, dimensions: [("task", task)], factory: factory)
-                    .recordMicroseconds(max(0, duration))
-            }
+            taskRuns.record(task: task, status: status, duration: duration.map { .microseconds(max(0, $0)) })
         case .skipped(let task, _, let reason):
-            Counter(
-                label: Name.skipped, dimensions: [("task", task), ("reason", Self.skipCategory(reason))],
-                factory: factory
-            ).increment()
+            taskRuns.recordSkip(task: task, reason: Self.skipCategory(reason))
         case .stuck(let task, _):
             Counter(label: Name.stuck, dimensions: [("task", task)], factory: factory).increment()
         case .timedOut(let task, _):
@@ -144,7 +144,12 @@ public final class HousekeeperMetrics: Sendable {
             Gauge(label: Name.virtualMemory, factory: factory).record(process.virtualBytes)
             Gauge(label: Name.cpuSeconds, factory: factory).record(process.cpuSeconds)
         }
-        return registry.emitToString()
+        return exposition()
+    }
+
+    /// Every series as they stand, in the Prometheus text exposition format.
+    func exposition() -> String {
+        registry.emitToString() + taskRuns.emit()
     }
 
     /// A short label for a skip reason: `overlap`, `paused`, `window`, `missed` or `other`.

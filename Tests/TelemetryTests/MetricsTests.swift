@@ -16,7 +16,7 @@ struct MetricsTests {
         metrics.observe(.finished(task: "backup", runID: 3, status: .skipped, durationMicros: nil))
         metrics.recordReload(applied: false)
         metrics.recordLoad(pluginsLoaded: 2, failures: 1)
-        let text = metrics.registry.emitToString()
+        let text = metrics.exposition()
         #expect(text.contains("housekeeper_runs_total{task=\"backup\",status=\"succeeded\"} 1"))
         #expect(text.contains("housekeeper_runs_total{task=\"backup\",status=\"failed\"} 1"))
         #expect(text.contains("housekeeper_runs_total{task=\"backup\",status=\"skipped\"} 1"))
@@ -30,6 +30,22 @@ struct MetricsTests {
         #expect(text.contains("housekeeper_plugins_loaded 2"))
         #expect(text.contains("housekeeper_plugin_load_failures_total 1"))
         #expect(text.contains("process_start_time_seconds 1700000000"))
+        #expect(text.components(separatedBy: "# TYPE housekeeper_runs_total counter").count == 2, "one TYPE line")
+        #expect(text.contains("housekeeper_run_duration_seconds_bucket{task=\"backup\",le=\"+Inf\"} 2"))
+        #expect(text.contains("housekeeper_run_duration_seconds_sum{task=\"backup\"} 1.52"))
+    }
+
+    @Test func perTaskSeriesEscapeTheirLabelAndCountEveryTask() {
+        let metrics = HousekeeperMetrics(processStart: 1_700_000_000)
+        for index in 0..<2_000 {
+            metrics.observe(.finished(task: "t\(index)", runID: Int64(index), status: .succeeded, durationMicros: 5))
+        }
+        metrics.observe(.finished(task: "odd \"name\"\\", runID: 0, status: .failed, durationMicros: nil))
+        let text = metrics.exposition()
+        #expect(text.components(separatedBy: "\n").filter { $0.hasPrefix("housekeeper_runs_total{") }.count == 2_001)
+        #expect(text.contains("housekeeper_runs_total{task=\"odd \\\"name\\\"\\\\\",status=\"failed\"} 1"))
+        #expect(text.contains("housekeeper_run_duration_seconds_bucket{task=\"t1999\",le=\"0.01\"} 1"))
+        #expect(!text.contains("housekeeper_run_duration_seconds_count{task=\"odd"), "no duration: no histogram")
     }
 
     @Test func timeoutsStuckRunsAndClockStepsAreCounted() {

@@ -89,6 +89,12 @@ const char *hk_signal_name(int signal);
  */
 int hk_release_free_heap(void);
 
+/**
+ * Caps the number of malloc arenas (glibc's mallopt(M_ARENA_MAX, arenas)): fewer arenas keep less free memory
+ * spread across threads. Returns 1 on success, 0 when the C library cannot do it.
+ */
+int hk_cap_malloc_arenas(int arenas);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,7 @@ struct Daemon {
     /// - Throws: `ExitCode` 2 when the configuration (or the API's token or address) is invalid, 1 when history
     ///   cannot be opened.
     func run() async throws {
+        MallocArenas.capUnlessConfigured()
         // The file is read once: its log settings start logging, it names the state database (which holds the
         // runtime tasks), and it is the first generation's configuration unless runtime tasks are added to it.
         let text: String

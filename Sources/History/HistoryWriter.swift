@@ -1,0 +1,186 @@
+import GRDB
+import Synchronization
+
+/// Writes the scheduler's per-run changes (a row, a start, an outcome) without making the scheduler wait: each
+/// change joins a line, and the line is committed in one transaction on the database's writer queue whenever that
+/// queue is free (a group commit), so a thousand runs ending within a millisecond cost a few commits and no
+/// awaits on the dispatch path.
+///
+/// Row ids are chosen by the caller (`HistoryStore.nextRunID()` once at start-up, then counting up): one daemon
+/// owns a database (`DaemonLock`), so nobody else takes ids meanwhile. Changes are applied in the order they were
+/// queued, so a run's outcome always follows its row. A change that fails (a full disk, a slot already recorded
+/// by the unique index) is reported to `onFailure` and leaves the others alone; a commit that fails reports every
+/// change in it.
+///
+/// Lifecycle: whoever queues changes must call `flush()` before it stops (the scheduler does so before its `run()`
+/// returns), so nothing queued is lost at shutdown.
+///
+/// Thread safety: `Sendable`; the line is a `Mutex`, and the changes run on GRDB's serial writer queue.
+public final class HistoryWriter: Sendable {
+    /// One change to the `run` table.
+    public enum Change: Sendable {
+        /// A new row with its id set. `reply` (if any) learns whether it was written (false: its slot was taken).
+        case insert(RunRecord, reply: (@Sendable (Bool) -> Void)? = nil)
+        /// A queued run started.
+        case markStarted(id: Int64, at: Int64)
+        /// A run or queued run ended; only rows still `queued` or `running` change.
+        case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
+    }
+
+    private enum Entry {
+        case change(Change)
+        /// Called once every change queued before it is committed (or failed).
+        case committed(@Sendable () -> Void)
+    }
+
+    private struct Line {
+        var entries: [Entry] = []
+        var committing = false
+        /// Changes queued and not yet committed (or failed).
+        var unwritten = 0
+    }
+
+    private let writer: any DatabaseWriter
+    private let line = Mutex(Line())
+    private let onFailure: @Sendable (_ message: String, _ changes: Int) -> Void
+
+    /// Creates a writer for `store`'s database.
+    /// - Parameter onFailure: told what failed and how many changes were lost with it (for the log); called on
+    ///   the writer's queue.
+    public init(store: HistoryStore, onFailure: @escaping @Sendable (_ message: String, _ changes: Int) -> Void) {
+        self.writer = store.writer
+        self.onFailure = onFailure
+    }
+
+    /// How many queued changes are not committed (or failed) yet: 0 once `flush()` returned and nothing was queued
+    /// since.
+    var pendingChanges: Int { line.withLock { $0.unwritten } }
+
+    /// Queues a change; returns at once.
+    public func enqueue(_ change: Change) {
+        append(.change(change))
+    }
+
+    /// Calls `body` (on the writer's queue) once every change queued before this call is committed or failed.
+    public func whenCommitted(_ body: @escaping @Sendable () -> Void) {
+        append(.committed(body))
+    }
+
+    /// Returns once every change queued before this call is committed or failed.
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            whenCommitted { continuation.resume() }
+        }
+    }
+
+    /// Writes a new row and returns whether it was written: false when its slot already has a row (the unique
+    /// slot index). Waits for the commit; for the rare rows whose slot may be taken.
+    public func insertChecked(_ record: RunRecord) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            enqueue(.insert(record, reply: { continuation.resume(returning: $0) }))
+        }
+    }
+
+    private func append(_ entry: Entry) {
+        let leads = line.withLock { line in
+            if case .change = entry { line.unwritten += 1 }
+            line.entries.append(entry)
+            defer { line.committing = true }
+            return !line.committing
+        }
+        if leads { commitNext() }
+    }
+
+    /// Commits everything in line in one transaction on the writer's queue, then goes on while more has queued.
+    private func commitNext() {
+        writer.asyncWriteWithoutTransaction { db in
+            let batch = self.line.withLock { line in
+                defer { line.entries.removeAll(keepingCapacity: true) }
+                return line.entries
+            }
+            let changes = batch.count { if case .change = $0 { true } else { false } }
+            var replies: [(@Sendable (Bool) -> Void, Bool)] = []
+            var failed = 0
+            do {
+                try db.inTransaction {
+                    for entry in batch {
+                        guard case .change(let change) = entry else { continue }
+                        do {
+                            let written = try Self.apply(change, in: db)
+                            if case .insert(let record, let reply) = change {
+                                if let reply { replies.append((reply, written)) } else if !written {
+                                    self.onFailure(
+                                        "a row for task \(record.task) at \(record.scheduledAt) was not written: "
+                                            + "the slot already has one", 1)
+                                }
+                            }
+                        } catch {
+                            // A failed statement is rolled back alone (SQLite statement atomicity).
+                            failed += 1
+                            if case .insert(_, let reply?) = change { replies.append((reply, false)) }
+                            self.onFailure("\(error)", 1)
+                        }
+                    }
+                    return .commit
+                }
+            } catch {
+                self.onFailure("the commit failed: \(error)", changes - failed)
+                replies = replies.map { ($0.0, false) }
+            }
+            self.line.withLock { $0.unwritten -= changes }
+            for (reply, written) in replies { reply(written) }
+            for case .committed(let body) in batch { body() }
+            let more = self.line.withLock { line in
+                line.committing = !line.entries.isEmpty
+                return line.committing
+            }
+            if more { self.commitNext() }
+        }
+    }
+
+    /// Applies one change; returns false for an insert whose slot is taken.
+    private static func apply(_ change: Change, in db: Database) throws -> Bool {
+        switch change {
+        case .insert(let record, _):
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO run
+                    (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
+                     first_run_id, queued_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try statement.execute(arguments: [
+                record.id, record.task, record.plugin, record.trigger.rawValue, record.scheduledAt, record.startedAt,
+                record.finishedAt, record.status.rawValue, record.attempt, record.error, record.output,
+                record.firstRunID, record.queuedAt,
+            ])
+            return db.changesCount == 1
+        case .markStarted(let id, let at):
+            let statement = try db.cachedStatement(
+                sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?")
+            try statement.execute(arguments: [at, id])
+            return true
+        case .finish(let id, let status, let at, let error, let output):
+            precondition(status.isFinal, "finish needs a final status")
+            let statement = try db.cachedStatement(sql: """
+                UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?
+                WHERE id = ? AND status IN ('queued', 'running')
+                """)
+            try statement.execute(arguments: [status.rawValue, at, error, output, id])
+            return true
+        }
+    }
+}
+
+extension HistoryStore {
+    /// The id the next new row should take: above every id the table has had (AUTOINCREMENT's own counter
+    /// included, so an id of a pruned row is never handed out again).
+    public func nextRunID() async throws -> Int64 {
+        try await writer.read { db in
+            let used = try Int64.fetchOne(db, sql: """
+                SELECT MAX(COALESCE((SELECT MAX(id) FROM run), 0),
+                           COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'run'), 0))
+                """) ?? 0
+            return used + 1
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import GRDB
+import History
+import Synchronization
+import Testing
+
+/// The queued writer: changes are applied in order in group transactions, nothing queued is lost by a flush, and
+/// a taken slot is reported rather than written twice.
+@Suite struct HistoryWriterTests {
+    func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .running) -> RunRecord {
+        RunRecord(
+            id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot, status: status)
+    }
+
+    @Test func queuedRowsStartsAndOutcomesAreAllCommittedInOrderByFlush() async throws {
+        let store = try HistoryStore.inMemory()
+        let failures = Mutex<[String]>([])
+        let writer = HistoryWriter(store: store) { message, _ in failures.withLock { $0.append(message) } }
+        for index in 1...1_000 {
+            let id = Int64(index)
+            var queued = row(id, "t\(index % 10)", at: id, .queued)
+            queued.startedAt = nil
+            writer.enqueue(.insert(queued))
+            writer.enqueue(.markStarted(id: id, at: id + 1))
+            writer.enqueue(.finish(id: id, status: .succeeded, at: id + 2, error: nil, output: nil))
+            // An outcome is written once: a second one for the same row changes nothing.
+            writer.enqueue(.finish(id: id, status: .failed, at: id + 3, error: "late", output: nil))
+        }
+        await writer.flush()
+        let rows = try await store.runs(RunQuery(limit: 10_000))
+        #expect(rows.count == 1_000)
+        #expect(rows.allSatisfy {
+            $0.status == .succeeded && $0.startedAt == $0.id! + 1 && $0.finishedAt == $0.id! + 2
+        })
+        #expect(failures.withLock { $0 }.isEmpty)
+    }
+
+    @Test func aTakenSlotIsRefusedAndReportedNeverWrittenTwice() async throws {
+        let store = try HistoryStore.inMemory()
+        let failures = Mutex<[String]>([])
+        let writer = HistoryWriter(store: store) { message, _ in failures.withLock { $0.append(message) } }
+        #expect(await writer.insertChecked(row(10, "a", at: 5)))
+        #expect(!(await writer.insertChecked(row(11, "a", at: 5))), "the unique slot index refuses the second")
+        writer.enqueue(.insert(row(12, "a", at: 5)))
+        await writer.flush()
+        #expect(failures.withLock { $0 }.count == 1, "an unchecked row that hits a taken slot is reported")
+        let rows = try await store.runs(RunQuery(task: "a", limit: 10))
+        #expect(rows.map(\.id) == [10])
+    }
+
+    @Test func theNextIDIsAboveEveryIDTheTableHasHadEvenDeletedOnes() async throws {
+        let store = try HistoryStore.inMemory()
+        #expect(try await store.nextRunID() == 1)
+        for slot in 0..<5 { _ = try await store.insert(row(0, "a", at: Int64(slot)).withoutID) }
+        try await store.writer.write { db in try db.execute(sql: "DELETE FROM run WHERE id >= 4") }
+        #expect(try await store.nextRunID() == 6, "ids 4 and 5 belonged to pruned rows: never handed out again")
+        let writer = HistoryWriter(store: store) { _, _ in }
+        writer.enqueue(.insert(row(40, "a", at: 40)))
+        await writer.flush()
+        #expect(try await store.nextRunID() == 41)
+    }
+
+    @Test func whenCommittedRunsAfterEverythingQueuedBeforeIt() async throws {
+        let store = try HistoryStore.inMemory()
+        let writer = HistoryWriter(store: store) { _, _ in }
+        let seen = Mutex<Int?>(nil)
+        for id in 1...50 { writer.enqueue(.insert(row(Int64(id), "a", at: Int64(id)))) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            writer.whenCommitted {
+                let count = try? store.writer.unsafeReentrantRead { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run")
+                }
+                seen.withLock { $0 = count ?? nil }
+                continuation.resume()
+            }
+        }
+        #expect(seen.withLock { $0 } == 50)
+    }
+}
+
+extension RunRecord {
+    fileprivate var withoutID: RunRecord {
+        var copy = self
+        copy.id = nil
+        return copy
+    }
+}
