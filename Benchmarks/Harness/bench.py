@@ -80,6 +80,8 @@ class Daemon:
             f"plugins: {{directory: {PLUGINS}}}",
             f"state: {{database: {self.database}}}",
             f"limits: {{max_running: {MAX_RUNNING}}}",
+            # No admin API: a benchmark daemon must not collide with another daemon on the default port.
+            "api: {enabled: false}",
             "tasks:",
         ]
         lines += [f"  - {{name: t{index:06d}, plugin: noop, schedule: \"{schedule}\"}}" for index in range(tasks)]
