@@ -36,12 +36,27 @@ public struct HistoryStore: Sendable {
             // WAL + NORMAL: a commit survives a crash of this process; only power loss may lose the last ones.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            return try HistoryStore(writer: pool)
-        } catch {
-            throw HistoryError(path: path, message: "cannot open the history database: \(error)")
+        // Another process opening the same fresh file at the same moment (a `housekeeper history` while the daemon
+        // starts) can hold the lock that switching to WAL needs (SQLite reports that at once instead of waiting),
+        // or create the tables between our look and our migration: try again for a few seconds before giving up.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                return try HistoryStore(writer: pool)
+            } catch let error as DatabaseError where Self.isOpeningRace(error) && attempt < 100 {
+                attempt += 1
+                usleep(50_000)
+            } catch {
+                throw HistoryError(path: path, message: "cannot open the history database: \(error)")
+            }
         }
+    }
+
+    /// Whether opening failed only because another connection was setting up the same file at that moment.
+    static func isOpeningRace(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
     }
 
     /// An empty in-memory database, for tests.

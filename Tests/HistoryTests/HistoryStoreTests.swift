@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import History
+import Synchronization
 import Testing
 
 @Suite struct HistoryStoreTests {
@@ -128,5 +130,34 @@ import Testing
         _ = try await store.insert(RunRecord(task: "a", plugin: "p", trigger: .schedule, scheduledAt: 10, status: .skipped))
         _ = try await store.insert(RunRecord(task: "a", plugin: "p", trigger: .manual, scheduledAt: 99, status: .succeeded))
         #expect(try await store.lastScheduledSlots() == ["a": 10])
+    }
+}
+
+/// Two openers of one fresh file at the same moment (the daemon starting while `housekeeper history` opens the file
+/// it just created, seen in CI as a daemon that failed to start): both succeed; the one that finds the other
+/// switching the file to WAL waits and tries again instead of failing.
+struct HistoryOpenTests {
+    @Test func twoOpenersOfAFreshFileBothSucceed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hk-open-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for round in 0..<40 {
+            let path = folder.appendingPathComponent("history-\(round).sqlite").path
+            let failures = Mutex<[String]>([])
+            let done = DispatchGroup()
+            for _ in 0..<2 {
+                done.enter()
+                Thread {
+                    do {
+                        _ = try HistoryStore.open(path: path)
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                    done.leave()
+                }.start()
+            }
+            done.wait()
+            #expect(failures.withLock { $0 }.isEmpty, "round \(round)")
+        }
     }
 }
