@@ -55,8 +55,10 @@ public struct HistoryStore: Sendable {
 
     /// Whether opening failed only because another connection was setting up the same file at that moment.
     static func isOpeningRace(_ error: DatabaseError) -> Bool {
-        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
+        // SQLITE_ERROR: a migration the other connection applied between our look and ours ("table run already
+        // exists", "duplicate column name"); each migration is one transaction, so the next try sees it applied.
+        // A file that is not a database or is corrupt has codes of its own and fails at once.
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED || error.resultCode == .SQLITE_ERROR
     }
 
     /// An empty in-memory database, for tests.
