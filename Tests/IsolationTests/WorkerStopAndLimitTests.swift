@@ -52,8 +52,10 @@ struct WorkerStopAndLimitTests {
             Issue.record("expected a crash, got \(report.completion)")
             return
         }
-        #expect(reason.hasPrefix("memory limit exceeded (limits.memory 64 MiB): the worker died of SIGSEGV"))
-        #expect(reason.contains("allocating"))
+        // The fixture's own NULL dereference is SIGSEGV; under memory pressure from parallel tests the worker's
+        // runtime can hit the limit first and die of another signal (seen once in ~10 full runs). Either way the
+        // report must say it was the memory limit. (The last log lines are checked by the segfault tests.)
+        #expect(reason.hasPrefix("memory limit exceeded (limits.memory 64 MiB): the worker died of SIG"), "\(reason)")
         #expect(report.limitExceeded == .memory)
     }
 
