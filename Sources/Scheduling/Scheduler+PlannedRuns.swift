@@ -71,10 +71,8 @@ extension Scheduler {
     /// Cancels a planned run of `task` that has not started.
     /// - Returns: false when the task has no such planned run (it ran already, or never existed).
     public func cancelPlanned(id: Int64, task: String) async -> Bool {
-        let stored = await write { try await $0.plannedRuns() } ?? []
-        guard stored.contains(where: { $0.id == id && $0.task == task }),
-              let serial = plannedRows.first(where: { $0.value == id })?.key,
-              machine.forgetPlanned(serial: serial)
+        guard let serial = plannedRows.first(where: { $0.value == id })?.key,
+              machine.forgetPlanned(serial: serial, task: task)
         else { return false }
         plannedRows[serial] = nil
         configOverrides[serial] = nil

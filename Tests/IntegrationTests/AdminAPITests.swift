@@ -28,6 +28,15 @@ import Testing
         return daemon
     }
 
+    /// Waits until the quick start-up run succeeded and the broken one failed.
+    static func waitForStartupRuns(_ sandbox: borrowing Sandbox, _ daemon: DaemonProcess) async throws {
+        try await eventually("the quick and broken start-up runs to end\n\((try? sandbox.history()) ?? [])\n\(daemon.log)") {
+            let rows = try sandbox.history()
+            return rows.contains { $0["task"] as? String == "quick" && $0["status"] as? String == "succeeded" }
+                && rows.contains { $0["task"] as? String == "broken" && $0["status"] as? String == "failed" }
+        }
+    }
+
     @Test func everyEndpointButHealthRequiresTheRightBearerToken() async throws {
         let sandbox = try Sandbox()
         let http = try AdminHTTP()
@@ -59,11 +68,7 @@ import Testing
         let sandbox = try Sandbox()
         let http = try AdminHTTP()
         let daemon = try await Self.start(http, sandbox)
-        try await eventually("the quick and broken start-up runs to end\n\((try? sandbox.history()) ?? [])\n\(daemon.log)") {
-            let rows = try sandbox.history()
-            return rows.contains { $0["task"] as? String == "quick" && $0["status"] as? String == "succeeded" }
-                && rows.contains { $0["task"] as? String == "broken" && $0["status"] as? String == "failed" }
-        }
+        try await Self.waitForStartupRuns(sandbox, daemon)
 
         let tasks = try await http.call("GET", "/tasks")
         #expect(tasks.status == 200)
@@ -272,11 +277,7 @@ import Testing
         let sandbox = try Sandbox()
         let http = try AdminHTTP()
         let daemon = try await Self.start(http, sandbox)
-        try await eventually("the start-up runs of quick and broken to end\n\((try? sandbox.history()) ?? [])\n\(daemon.log)") {
-            let rows = try sandbox.history()
-            return rows.contains { $0["task"] as? String == "quick" && $0["status"] as? String == "succeeded" }
-                && rows.contains { $0["task"] as? String == "broken" && $0["status"] as? String == "failed" }
-        }
+        try await Self.waitForStartupRuns(sandbox, daemon)
         let manual = try #require(try await http.call("POST", "/tasks/quick/run").json["run_id"] as? Int)
         _ = try await http.waitForEnd(of: manual)
         #expect(try await http.call("POST", "/tasks/slow/run").status == 409, "skipped by overlap")

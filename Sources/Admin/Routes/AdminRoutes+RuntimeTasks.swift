@@ -88,9 +88,10 @@ extension AdminRoutes {
         } catch {
             throw AdminError(.contentTooLarge, code: "body_too_large", "the body is larger than \(maximumBody) bytes")
         }
-        guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes),
-              String(validating: Array(text.utf8), as: UTF8.self) != nil
-        else { throw AdminError.badRequest("the body is not UTF-8 text") }
+        // Checked on the bytes: `getString` would repair invalid UTF-8 into U+FFFD without a word.
+        guard let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes),
+              let text = String(validating: bytes, as: UTF8.self)
+        else { throw AdminError.badRequest("the body is not UTF-8 text; send the definition as UTF-8 JSON") }
         return text
     }
 
@@ -238,8 +239,7 @@ struct RunOptions {
                     .unprocessableContent, code: "run_options_invalid",
                     "/delay: expected a duration such as \"90s\", \"10m\" or \"1h30m\"")
             }
-            options.due = now + Int64(duration.components.seconds) * 1_000_000
-                + Int64(duration.components.attoseconds / 1_000_000_000_000)
+            options.due = now + duration.micros
         }
         if let config = object["config"] {
             guard config is [String: Any],

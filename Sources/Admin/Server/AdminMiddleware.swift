@@ -11,10 +11,6 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as AdminError {
-            return try error.response(from: request, context: context)
-        } catch let error as TaskInvalidError {
-            return try error.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = AdminRoutes.methods(forPath: request.uri.path)
             guard !allowed.isEmpty else {
@@ -37,6 +33,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let message = error.body ?? (error.status == .notFound
                 ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return try AdminError(error.status, code: code, message).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            // AdminError, TaskInvalidError: they write their own JSON body.
+            return try error.response(from: request, context: context)
         } catch {
             logger.error("api.request.failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return try AdminError(.internalServerError, code: "internal", "\(error)")

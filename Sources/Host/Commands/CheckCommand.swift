@@ -29,7 +29,17 @@ struct CheckCommand: AsyncParsableCommand {
             workerCheck: WorkerIsolation.configCheck(logger: Self.quietLogger))
         let generation: Generation
         do {
-            generation = try await loader.load(previous: nil, runtimeTasks: await Self.storedRuntimeTasks(options))
+            // The file is read once: for its state database (the runtime tasks) and, without runtime tasks, as
+            // the configuration itself. A file with errors is reported by the load.
+            var preloaded: (text: String, config: HousekeeperConfig)?
+            if let text = try? ConfigLoader.readText(path: options.config),
+               let config = try? ConfigLoader.load(path: options.config, text: text, environment: options.environment)
+            {
+                preloaded = (text, config)
+            }
+            var runtime: [RuntimeTaskSource] = []
+            if let preloaded { runtime = await Self.storedRuntimeTasks(preloaded.config) }
+            generation = try await loader.load(previous: nil, runtimeTasks: runtime, preloaded: preloaded)
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
@@ -49,10 +59,9 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
-    /// The runtime tasks in the state database the file names, if it exists and can be read.
-    static func storedRuntimeTasks(_ options: ConfigOptions) async -> [RuntimeTaskSource] {
-        guard let config = try? ConfigLoader.load(path: options.config, environment: options.environment),
-              FileManager.default.fileExists(atPath: config.stateDatabase),
+    /// The runtime tasks in the state database `config` names, if it exists and can be read.
+    static func storedRuntimeTasks(_ config: HousekeeperConfig) async -> [RuntimeTaskSource] {
+        guard FileManager.default.fileExists(atPath: config.stateDatabase),
               let store = try? HistoryStore.open(path: config.stateDatabase),
               let stored = try? await store.runtimeTasks()
         else { return [] }

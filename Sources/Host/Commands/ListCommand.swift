@@ -21,8 +21,10 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         var config: HousekeeperConfig
+        let text: String
         do {
-            config = try ConfigLoader.load(path: options.config, environment: options.environment)
+            text = try ConfigLoader.readText(path: options.config)
+            config = try ConfigLoader.load(path: options.config, text: text, environment: options.environment)
         } catch {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
             throw ExitCode(1)
@@ -40,8 +42,7 @@ struct ListCommand: AsyncParsableCommand {
             if !runtime.isEmpty {
                 do {
                     config = try ConfigLoader.load(
-                        path: options.config, text: try ConfigLoader.readText(path: options.config),
-                        environment: options.environment, runtimeTasks: runtime)
+                        path: options.config, text: text, environment: options.environment, runtimeTasks: runtime)
                 } catch {
                     for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
                     Console.error("housekeeper: the runtime tasks above are not listed (they do not fit the file)")

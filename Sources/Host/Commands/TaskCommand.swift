@@ -28,10 +28,7 @@ struct TaskCommand: AsyncParsableCommand {
         var file: String
 
         func run() async throws {
-            let (source, text) = try TaskCommand.read(file)
-            let view = try await TaskCommand.send(
-                "POST", "/tasks", source: source, text: text, file: file, options: options)
-            Console.out("added \(view.name)" + (view.nextRun.map { ", next run \($0)" } ?? ""))
+            try await TaskCommand.submit(file, replacing: false, options: options)
         }
     }
 
@@ -47,11 +44,7 @@ struct TaskCommand: AsyncParsableCommand {
         var file: String
 
         func run() async throws {
-            let (source, text) = try TaskCommand.read(file)
-            let view = try await TaskCommand.send(
-                "PUT", "/tasks/\(DaemonConnection.segment(source.name))", source: source, text: text, file: file,
-                options: options)
-            Console.out("updated \(view.name)" + (view.nextRun.map { ", next run \($0)" } ?? ""))
+            try await TaskCommand.submit(file, replacing: true, options: options)
         }
     }
 
@@ -177,14 +170,17 @@ struct TaskCommand: AsyncParsableCommand {
         }
     }
 
-    /// Sends a definition; a refusal is printed with every problem at its place in `file`.
-    static func send(
-        _ method: String, _ path: String, source: RuntimeTaskSource, text: String, file: String,
-        options: ConfigOptions
-    ) async throws -> TaskView {
+    /// Adds (POST /tasks) or replaces (PUT /tasks/NAME) the task defined in `file` and prints what happened; a
+    /// refusal is printed with every problem at its place in `file`.
+    static func submit(_ file: String, replacing: Bool, options: ConfigOptions) async throws {
+        let (source, text) = try read(file)
         let client = try DaemonConnection.client(options)
+        let path = replacing ? "/tasks/\(DaemonConnection.segment(source.name))" : "/tasks"
         do {
-            return try await client.send(method, path, body: source.definition, as: TaskView.self)
+            let view = try await client.send(
+                replacing ? "PUT" : "POST", path, body: source.definition, as: TaskView.self)
+            Console.out("\(replacing ? "updated" : "added") \(view.name)"
+                + (view.nextRun.map { ", next run \($0)" } ?? ""))
         } catch {
             if case .invalidTask(_, _, let problems) = error {
                 let locations = RuntimeTaskSource.locations(in: text, file: file == "-" ? "<stdin>" : file)

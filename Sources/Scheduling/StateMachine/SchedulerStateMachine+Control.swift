@@ -32,10 +32,10 @@ extension SchedulerStateMachine {
         forgetPlanned { $0.task == task }
     }
 
-    /// Forgets one planned run that is not decided yet.
-    /// - Returns: false when no such run waits for its instant.
-    public mutating func forgetPlanned(serial: UInt64) -> Bool {
-        !forgetPlanned { $0.serial == serial }.isEmpty
+    /// Forgets one planned run of `task` that is not decided yet.
+    /// - Returns: false when no such run of that task waits for its instant.
+    public mutating func forgetPlanned(serial: UInt64, task: String) -> Bool {
+        !forgetPlanned { $0.serial == serial && $0.task == task }.isEmpty
     }
 
     private mutating func forgetPlanned(where matches: (PendingRun) -> Bool) -> [UInt64] {
