@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Commits the history writes that arrive while a commit is in flight together, in one transaction.
 ///
@@ -23,17 +22,11 @@ final class GroupCommitter: Sendable {
         var fail: Completion
     }
 
-    private struct Line {
-        var requests: [Request] = []
-        var committing = false
-    }
-
-    private let writer: any DatabaseWriter
-    private let line = Mutex(Line())
+    private let line: CommitLine<Request>
 
     /// Creates a committer writing through `writer`.
     init(writer: any DatabaseWriter) {
-        self.writer = writer
+        line = CommitLine(writer: writer) { db, batch in Self.commit(batch, in: db) }
     }
 
     /// Applies `change` in the next group transaction and returns its result once that transaction is committed.
@@ -53,37 +46,21 @@ final class GroupCommitter: Sendable {
                 fail: { commit in
                     if case .failure(let error) = commit { continuation.resume(throwing: error) }
                 })
-            let leads = line.withLock { line in
-                line.requests.append(request)
-                defer { line.committing = true }
-                return !line.committing
-            }
-            if leads { commitNext() }
+            line.append(request)
         }
     }
 
-    /// Commits everything in line in one transaction on the writer's queue, then goes on while more has queued.
-    private func commitNext() {
-        writer.asyncWriteWithoutTransaction { db in
-            let batch = self.line.withLock { line in
-                defer { line.requests.removeAll(keepingCapacity: true) }
-                return line.requests
+    /// Applies a batch in one transaction, then tells each write how it ended.
+    private static func commit(_ batch: [Request], in db: Database) {
+        var completions: [Completion] = []
+        completions.reserveCapacity(batch.count)
+        let commit = Result {
+            try db.inTransaction {
+                for request in batch { completions.append(request.apply(db)) }
+                return .commit
             }
-            var completions: [Completion] = []
-            completions.reserveCapacity(batch.count)
-            let commit = Result {
-                try db.inTransaction {
-                    for request in batch { completions.append(request.apply(db)) }
-                    return .commit
-                }
-            }
-            for completion in completions { completion(commit) }
-            for request in batch.dropFirst(completions.count) { request.fail(commit) }
-            let more = self.line.withLock { line in
-                line.committing = !line.requests.isEmpty
-                return line.committing
-            }
-            if more { self.commitNext() }
         }
+        for completion in completions { completion(commit) }
+        for request in batch.dropFirst(completions.count) { request.fail(commit) }
     }
 }

@@ -27,34 +27,33 @@ public final class HistoryWriter: Sendable {
         case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
     }
 
-    private enum Entry {
+    private enum Entry: Sendable {
         case change(Change)
         /// Called once every change queued before it is committed (or failed).
         case committed(@Sendable () -> Void)
     }
 
-    private struct Line {
-        var entries: [Entry] = []
-        var committing = false
-        /// Changes queued and not yet committed (or failed).
-        var unwritten = 0
-    }
+    private let line: CommitLine<Entry>
+    /// Changes queued and not yet committed (or failed).
+    private let unwritten = Counter()
 
-    private let writer: any DatabaseWriter
-    private let line = Mutex(Line())
-    private let onFailure: @Sendable (_ message: String, _ changes: Int) -> Void
+    /// A count shared with the commit closure.
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
 
     /// Creates a writer for `store`'s database.
     /// - Parameter onFailure: told what failed and how many changes were lost with it (for the log); called on
     ///   the writer's queue.
     public init(store: HistoryStore, onFailure: @escaping @Sendable (_ message: String, _ changes: Int) -> Void) {
-        self.writer = store.writer
-        self.onFailure = onFailure
+        line = CommitLine(writer: store.writer) { [unwritten] db, batch in
+            Self.commit(batch, in: db, onFailure: onFailure, unwritten: unwritten)
+        }
     }
 
     /// How many queued changes are not committed (or failed) yet: 0 once `flush()` returned and nothing was queued
     /// since.
-    var pendingChanges: Int { line.withLock { $0.unwritten } }
+    var pendingChanges: Int { unwritten.value.load(ordering: .acquiring) }
 
     /// Queues a change; returns at once.
     public func enqueue(_ change: Change) {
@@ -82,60 +81,48 @@ public final class HistoryWriter: Sendable {
     }
 
     private func append(_ entry: Entry) {
-        let leads = line.withLock { line in
-            if case .change = entry { line.unwritten += 1 }
-            line.entries.append(entry)
-            defer { line.committing = true }
-            return !line.committing
-        }
-        if leads { commitNext() }
+        if case .change = entry { unwritten.value.add(1, ordering: .relaxed) }
+        line.append(entry)
     }
 
-    /// Commits everything in line in one transaction on the writer's queue, then goes on while more has queued.
-    private func commitNext() {
-        writer.asyncWriteWithoutTransaction { db in
-            let batch = self.line.withLock { line in
-                defer { line.entries.removeAll(keepingCapacity: true) }
-                return line.entries
-            }
-            let changes = batch.count { if case .change = $0 { true } else { false } }
-            var replies: [(@Sendable (Bool) -> Void, Bool)] = []
-            var failed = 0
-            do {
-                try db.inTransaction {
-                    for entry in batch {
-                        guard case .change(let change) = entry else { continue }
-                        do {
-                            let written = try Self.apply(change, in: db)
-                            if case .insert(let record, let reply) = change {
-                                if let reply { replies.append((reply, written)) } else if !written {
-                                    self.onFailure(
-                                        "a row for task \(record.task) at \(record.scheduledAt) was not written: "
-                                            + "the slot already has one", 1)
-                                }
+    /// Applies a batch in one transaction (a failing change alone is rolled back), then answers its replies and
+    /// `whenCommitted` callbacks in order.
+    private static func commit(
+        _ batch: [Entry], in db: Database, onFailure: @Sendable (_ message: String, _ changes: Int) -> Void,
+        unwritten: Counter
+    ) {
+        let changes = batch.count { if case .change = $0 { true } else { false } }
+        var replies: [(@Sendable (Bool) -> Void, Bool)] = []
+        var failed = 0
+        do {
+            try db.inTransaction {
+                for entry in batch {
+                    guard case .change(let change) = entry else { continue }
+                    do {
+                        let written = try Self.apply(change, in: db)
+                        if case .insert(let record, let reply) = change {
+                            if let reply { replies.append((reply, written)) } else if !written {
+                                onFailure(
+                                    "a row for task \(record.task) at \(record.scheduledAt) was not written: "
+                                        + "the slot already has one", 1)
                             }
-                        } catch {
-                            // A failed statement is rolled back alone (SQLite statement atomicity).
-                            failed += 1
-                            if case .insert(_, let reply?) = change { replies.append((reply, false)) }
-                            self.onFailure("\(error)", 1)
                         }
+                    } catch {
+                        // A failed statement is rolled back alone (SQLite statement atomicity).
+                        failed += 1
+                        if case .insert(_, let reply?) = change { replies.append((reply, false)) }
+                        onFailure("\(error)", 1)
                     }
-                    return .commit
                 }
-            } catch {
-                self.onFailure("the commit failed: \(error)", changes - failed)
-                replies = replies.map { ($0.0, false) }
+                return .commit
             }
-            self.line.withLock { $0.unwritten -= changes }
-            for (reply, written) in replies { reply(written) }
-            for case .committed(let body) in batch { body() }
-            let more = self.line.withLock { line in
-                line.committing = !line.entries.isEmpty
-                return line.committing
-            }
-            if more { self.commitNext() }
+        } catch {
+            onFailure("the commit failed: \(error)", changes - failed)
+            replies = replies.map { ($0.0, false) }
         }
+        unwritten.value.subtract(changes, ordering: .releasing)
+        for (reply, written) in replies { reply(written) }
+        for case .committed(let body) in batch { body() }
     }
 
     /// Applies one change; returns false for an insert whose slot is taken.
