@@ -1,5 +1,5 @@
 import GRDB
-import History
+@testable import History
 import Synchronization
 import Testing
 
@@ -74,6 +74,56 @@ import Testing
             }
         }
         #expect(seen.withLock { $0 } == 50)
+    }
+
+    @Test func aStartAndAnOutcomeInTheSameBatchAsTheirRowAreFoldedIntoItsInsert() {
+        var queued = row(1, "a", at: 100, .queued)
+        queued.startedAt = nil
+        let folded = HistoryWriter.folded([
+            .insert(queued),
+            .markStarted(id: 1, at: 105),
+            .markStarted(id: 7, at: 106),
+            .finish(id: 1, status: .succeeded, at: 110, error: nil, output: "done"),
+            .finish(id: 1, status: .failed, at: 120, error: "late", output: nil),
+            .finish(id: 7, status: .failed, at: 121, error: "boom", output: nil),
+        ])
+        #expect(folded.count == 3, "row 1's start and outcomes join its insert; row 7 was inserted in an earlier batch")
+        guard case .insert(let record, _) = folded.first else {
+            Issue.record("the insert comes first: \(folded)")
+            return
+        }
+        #expect(record.status == .succeeded)
+        #expect(record.startedAt == 105 && record.finishedAt == 110 && record.output == "done" && record.error == nil)
+        guard case .markStarted(7, 106) = folded[1], case .finish(7, .failed, 121, "boom", nil) = folded[2] else {
+            Issue.record("changes to earlier rows stay as they were, in order: \(folded)")
+            return
+        }
+    }
+
+    @Test func changesSplitAcrossBatchesEndTheSameAsChangesFoldedInOne() async throws {
+        let store = try HistoryStore.inMemory()
+        let writer = HistoryWriter(store: store, gatherMicros: 0) { _, _ in }
+        var queued = row(1, "a", at: 100, .queued)
+        queued.startedAt = nil
+        writer.enqueue(.insert(queued))
+        await writer.flush()
+        writer.enqueue(.markStarted(id: 1, at: 105))
+        await writer.flush()
+        writer.enqueue(.finish(id: 1, status: .succeeded, at: 110, error: nil, output: "done"))
+        writer.enqueue(.finish(id: 1, status: .failed, at: 120, error: "late", output: nil))
+        var folded = row(2, "a", at: 200, .queued)
+        folded.startedAt = nil
+        writer.enqueue(.insert(folded))
+        writer.enqueue(.markStarted(id: 2, at: 205))
+        writer.enqueue(.finish(id: 2, status: .succeeded, at: 210, error: nil, output: "done"))
+        writer.enqueue(.finish(id: 2, status: .failed, at: 220, error: "late", output: nil))
+        await writer.flush()
+        let rows = try await store.runs(RunQuery(task: "a", limit: 10)).sorted { $0.id! < $1.id! }
+        #expect(rows.map(\.status) == [.succeeded, .succeeded])
+        #expect(rows.map(\.startedAt) == [105, 205])
+        #expect(rows.map(\.finishedAt) == [110, 210])
+        #expect(rows.map(\.output) == ["done", "done"])
+        #expect(rows.map(\.error) == [nil, nil])
     }
 }
 
