@@ -382,7 +382,8 @@ public actor Scheduler: Service {
             decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
             if let id {
                 queued[run.serial] = id
-                logger.info("run.queued", metadata: [
+                // Debug: under load most runs wait a moment for a slot; `run.started` says how late each began.
+                logger.debug("run.queued", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                 ])
                 emit(.queued(task: run.task, runID: id))

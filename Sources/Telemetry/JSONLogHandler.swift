@@ -14,23 +14,8 @@ public struct JSONLogHandler: LogHandler {
     let label: String
     let sink: LineSink
 
-    /// Where lines go: standard error by default, a buffer in tests.
-    public final class LineSink: Sendable {
-        private let write: @Sendable (String) -> Void
-
-        /// Lines go to `write`; it is called for one line at a time, under a lock.
-        public init(_ write: @escaping @Sendable (String) -> Void) {
-            let lock = Mutex(())
-            self.write = { line in lock.withLock { _ in write(line) } }
-        }
-
-        /// Standard error.
-        public static let standardError = LineSink { line in
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-
-        func emit(_ line: String) { write(line) }
-    }
+    /// Where lines go (`LogLineSink`).
+    public typealias LineSink = LogLineSink
 
     /// Creates a handler for `label` writing to `sink`.
     public init(label: String, sink: LineSink = .standardError) {

@@ -97,6 +97,36 @@ struct MetricsTests {
         #expect(line.range(of: #""ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z""#, options: .regularExpression) != nil)
     }
 
+    @Test func aTextLogLineIsWhatStreamLogHandlerWrites() throws {
+        let ours = LockedLines()
+        let theirs = LockedStream()
+        let second = 1_700_000_000
+        var text = TextLogHandler(label: "housekeeper", sink: .init { ours.append($0) }, now: { second })
+        text.logLevel = .debug
+        var stream = StreamLogHandler(label: "housekeeper", stream: theirs, metadataProvider: nil)
+        stream.logLevel = .debug
+        for handler in [text, stream] as [any LogHandler] {
+            var logger = Logger(label: "housekeeper", factory: { _ in handler })
+            logger[metadataKey: "task.name"] = "backup"
+            logger[metadataKey: "run.id"] = "42"
+            logger.info("run.finished", metadata: ["status": "succeeded", "list": ["a", "b"], "run.id": "43"])
+            logger.notice("no metadata of its own")
+            logger.trace("dropped below the level")
+        }
+        // Everything after the timestamp is the same; the timestamp is strftime's for the pinned second.
+        let expected = theirs.lines.map { $0.drop { $0 != " " } }
+        #expect(ours.all.map { $0.drop { $0 != " " } } == expected)
+        #expect(expected.count == 2)
+        #expect(expected.first == " info housekeeper: list=[\"a\", \"b\"] run.id=43 status=succeeded task.name=backup [TelemetryTests] run.finished\n")
+        var seconds = time_t(second)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+        let stamp = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        #expect(ours.all.allSatisfy { $0.hasPrefix(stamp + " ") })
+    }
+
     @Test func timestampsRoundTrip() {
         #expect(UTCTimestamp.rfc3339(micros: 1_700_000_000_123_456) == "2023-11-14T22:13:20.123456Z")
         #expect(UTCTimestamp.parse("2023-11-14T22:13:20Z") == 1_700_000_000_000_000)
@@ -112,4 +142,15 @@ final class LockedLines: Sendable {
     private let lines = Mutex<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
+}
+
+/// What a `StreamLogHandler` wrote, split into lines.
+final class LockedStream: TextOutputStream, Sendable {
+    private let text = Mutex("")
+
+    func write(_ string: String) { text.withLock { $0 += string } }
+
+    var lines: [String] {
+        text.withLock { $0 }.split(separator: "\n").map { $0 + "\n" }
+    }
 }
