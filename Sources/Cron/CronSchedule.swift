@@ -6,7 +6,10 @@
 /// - a fixed-time job (`isFixedTime`) whose wall time falls in a spring-forward gap fires once at the
 ///   transition instant (or not at all with `.skip`), and in a fall-back overlap only at the first occurrence;
 /// - any other job follows real time: nothing in a gap, every matching instant in both passes of an overlap.
-public struct CronSchedule: Sendable {
+///
+/// Immutable and shared by reference: the tasks of a generation with the same expression and zone hold one
+/// schedule (100,000 daily tasks used to hold 100,000 copies of 190 bytes, twice each).
+public final class CronSchedule: Sendable {
     /// The expression.
     public let expression: CronExpression
     /// The zone its wall-clock fields are matched in.

@@ -120,6 +120,8 @@ public struct GenerationLoader: Sendable {
         var errors: [ConfigDiagnostic] = []
         var created: [PluginInstance] = []
         var zones: [String: TimeZoneRules] = [:]
+        /// One schedule object per expression, zone and gap rule, shared by the tasks that have them.
+        var schedules: [ScheduleKey: CronSchedule] = [:]
         for spec in config.tasks where !droppedNames.contains(spec.name) {
             let plugin = catalog.plugins[spec.plugin]!
             let zone: TimeZoneRules
@@ -134,7 +136,13 @@ public struct GenerationLoader: Sendable {
                 errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
                 continue
             }
-            let schedule = spec.cron.map { CronSchedule(expression: $0, zone: zone, dstGap: spec.dstGap) }
+            let schedule = spec.cron.map { expression in
+                let key = ScheduleKey(expression: expression, zone: spec.timezone, dstGap: spec.dstGap)
+                if let shared = schedules[key] { return shared }
+                let schedule = CronSchedule(expression: expression, zone: zone, dstGap: spec.dstGap)
+                schedules[key] = schedule
+                return schedule
+            }
             let isolated = spec.isolation == .process && workerCheck != nil
             if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON,
                (old.instance == nil) == isolated
@@ -178,4 +186,11 @@ public struct GenerationLoader: Sendable {
             number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped,
             configText: text, runtimeTasks: runtimeTasks))
     }
+}
+
+/// What makes two tasks' schedules the same.
+private struct ScheduleKey: Hashable {
+    var expression: CronExpression
+    var zone: String
+    var dstGap: DSTGapPolicy
 }
