@@ -15,6 +15,8 @@ public struct Reloader: Service {
     let scheduler: Scheduler
     let logger: Logger
     let observer: @Sendable (ReloadOutcome, Generation) -> Void
+    /// Called after each reload, once the generation it replaced (or failed to) is freed.
+    let releaseMemory: @Sendable () -> Void
     /// Where runtime tasks are stored (nil: runtime task changes are refused).
     let store: HistoryStore?
     /// One change at a time: a reload and a runtime task change never build generations side by side.
@@ -24,10 +26,14 @@ public struct Reloader: Service {
     /// - Parameters:
     ///   - store: where runtime tasks (added through the API) are stored; nil refuses runtime task changes.
     ///   - observer: told of every reload's outcome and the generation running after it (metrics).
+    ///   - releaseMemory: called after each reload, when the replaced generation and the parse trees are freed
+    ///     (the daemon hands that memory back to the system).
     public init(
         loader: GenerationLoader, scheduler: Scheduler, logger: Logger, store: HistoryStore? = nil,
+        releaseMemory: @escaping @Sendable () -> Void = {},
         observer: @escaping @Sendable (ReloadOutcome, Generation) -> Void = { _, _ in }
     ) {
+        self.releaseMemory = releaseMemory
         self.store = store
         self.loader = loader
         self.scheduler = scheduler
@@ -54,6 +60,7 @@ public struct Reloader: Service {
         await gate.enter()
         let outcome = await reloadNow()
         await gate.leave()
+        releaseMemory()
         return outcome
     }
 

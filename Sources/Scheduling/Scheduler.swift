@@ -21,6 +21,9 @@ public actor Scheduler: Service {
     let pool: BlockingThreadPool
     let logger: Logger
     let executorFor: @Sendable (ScheduledTask) -> any RunExecutor
+    /// Called once the tasks are installed and the loop is about to start (the daemon gives freed start-up memory
+    /// back to the system here).
+    let afterStart: @Sendable () -> Void
     /// The running configuration generation.
     public private(set) var generation: Generation
     var machine: SchedulerStateMachine
@@ -93,9 +96,11 @@ public actor Scheduler: Service {
     public init(
         generation: Generation, history: HistoryStore, clock: any SchedulerClock, pool: BlockingThreadPool,
         logger: Logger,
-        executor: @escaping @Sendable (ScheduledTask) -> any RunExecutor = { _ in InProcessExecutor() }
+        executor: @escaping @Sendable (ScheduledTask) -> any RunExecutor = { _ in InProcessExecutor() },
+        afterStart: @escaping @Sendable () -> Void = {}
     ) {
         self.executorFor = executor
+        self.afterStart = afterStart
         self.generation = generation
         self.history = history
         self.clock = clock
@@ -131,6 +136,7 @@ public actor Scheduler: Service {
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
         ])
+        afterStart()
         isDispatching = true
         await withGracefulShutdownHandler {
             await self.loop()

@@ -106,11 +106,16 @@ struct Daemon {
         let worker = WorkerExecutor(stateDirectory: { GenerationLoader.taskStateDirectory(for: config, task: $0) })
         let scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "hk-run"),
-            logger: logger, executor: WorkerExecutor.picker(worker: worker))
+            logger: logger, executor: WorkerExecutor.picker(worker: worker),
+            // Installing the tasks copies and drops their definitions; give that memory back too.
+            afterStart: { _ = hk_release_free_heap() })
         let metrics = HousekeeperMetrics(processStart: Double(startedAt) / 1_000_000)
         await scheduler.observe { metrics.observe($0) }
         metrics.recordLoad(pluginsLoaded: generation.catalog.plugins.count, failures: generation.catalog.rejected.count)
-        let reloader = Reloader(loader: loader, scheduler: scheduler, logger: logger, store: history) { outcome, running in
+        let reloader = Reloader(
+            loader: loader, scheduler: scheduler, logger: logger, store: history,
+            releaseMemory: { _ = hk_release_free_heap() }
+        ) { outcome, running in
             switch outcome {
             case .applied:
                 metrics.recordReload(applied: true)
