@@ -195,7 +195,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SchedulingTests",
-            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History", "Isolation"],
+            dependencies: ["Scheduling", "Cron", "Config", "PluginHost", "History", "Isolation", "Telemetry"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -514,7 +514,7 @@ public actor Scheduler: Service {
         metadata["plugin.name"] = "\(run.task.plugin.name)"
         runLogger.handler.metadata = metadata
         let pluginLogger = runLogger
-        runLogger.info("run.started", metadata: [
+        runLogger.log(level: generation.config.log.runs == .all ? .info : .debug, "run.started", metadata: [
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
@@ -575,7 +575,7 @@ public actor Scheduler: Service {
         ]
         if let error = outcome.error { metadata["error"] = "\(error)" }
         if outcome.status == .succeeded {
-            logger.info("run.finished", metadata: metadata)
+            logger.log(level: generation.config.log.runs == .all ? .info : .debug, "run.finished", metadata: metadata)
         } else if let held = throttle.allow("end|\(run.run.task)|\(outcome.status.rawValue)", now: now) {
             // A task that keeps failing logs a warning every few minutes, with the count in between; the
             // others go to debug (and every one of them to history).

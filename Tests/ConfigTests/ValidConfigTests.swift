@@ -58,7 +58,8 @@ struct ValidConfigTests {
 
     @Test func globalSettingsAreTypedAndRelativePathsResolveAgainstTheFileFolder() throws {
         let globals = Self.fullFile.components(separatedBy: "tasks:")[0].replacingOccurrences(
-            of: "Europe/Paris", with: "local")
+            of: "Europe/Paris", with: "local"
+        ).replacingOccurrences(of: "format: json\n", with: "format: json\n  runs: failures\n")
         let config = try #require(Fixture.config(globals))
         #expect(config.timezone == "local")
         #expect(config.pluginsDirectory == "/etc/lib/plugins")
@@ -67,7 +68,7 @@ struct ValidConfigTests {
         #expect(config.shutdownGracePeriod == .seconds(90))
         #expect(config.api == APISettings(
             listen: "0.0.0.0:9000", enabled: false, tokenFile: "/etc/housekeeper/secrets/token"))
-        #expect(config.log == LogSettings(level: .debug, format: .json))
+        #expect(config.log == LogSettings(level: .debug, format: .json, runs: .failures))
     }
 
     @Test func taskKeysAreTypedBeforeTheScheduleIsParsed() throws {

@@ -86,6 +86,9 @@ struct ValidationErrorTests {
         ErrorCase("log:\n  level: verbose\n",
             "config.yaml:2:10: error: invalid value \"verbose\" for \"level\" in section \"log\"; valid values: "
                 + "trace, debug, info, notice, warning, error, critical"),
+        ErrorCase("log:\n  runs: failure\n",
+            "config.yaml:2:9: error: invalid value \"failure\" for \"runs\" in section \"log\"; did you mean "
+                + "\"failures\"?; valid values: all, failures"),
         ErrorCase("api:\n  listen: localhost\n",
             "config.yaml:2:11: error: invalid address \"localhost\" for \"listen\" in section \"api\"; write "
                 + "host:port, e.g. 127.0.0.1:8089"),

@@ -8,6 +8,7 @@ import Logging
 @testable import Scheduling
 import ServiceLifecycle
 import Synchronization
+import Telemetry
 import Testing
 
 /// The scheduler actor against a real (in-memory) history, with a clock the test moves by hand: rows are queued
@@ -114,6 +115,43 @@ import Testing
     }
 }
 
+@Suite struct RunLogLineTests {
+    /// The `info` lines a scheduler wrote for one slot of a task that succeeds and one that fails.
+    func infoLines(_ runs: LogSettings.Runs) async throws -> [String] {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "test") { label in
+            var handler = TextLogHandler(label: label, sink: LogLineSink { line in lines.withLock { $0.append(line) } })
+            handler.logLevel = .info
+            return handler
+        }
+        let fixture = try SchedulerFixture(["fine", "broken"], maxRunning: 2, log: LogSettings(runs: runs), logger: logger) {
+            request, _ in
+            .returned(RunResult(status: request.taskName == "fine" ? .ok : .error, message: "no disk", output: nil))
+        }
+        let run = fixture.start()
+        try await fixture.untilDispatching()
+        fixture.clock.advance(to: t0 + second)
+        try await fixture.events.next(2) { if case .finished = $0 { true } else { false } }
+        run.cancel()
+        try await run.value
+        return lines.withLock { $0 }.filter { $0.contains("run.") }
+    }
+
+    @Test func everyRunIsLoggedByDefault() async throws {
+        let lines = try await infoLines(.all)
+        #expect(lines.filter { $0.hasSuffix("run.started\n") }.count == 2)
+        #expect(lines.filter { $0.contains(" info ") && $0.contains("task.name=fine") && $0.hasSuffix("run.finished\n") }.count == 1)
+        #expect(lines.filter { $0.contains(" warning ") && $0.contains("task.name=broken") && $0.contains("no disk") }.count == 1)
+    }
+
+    @Test func withRunsFailuresOnlyTheFailedRunIsLogged() async throws {
+        let lines = try await infoLines(.failures)
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.contains(" warning ") == true && lines.first?.contains("task.name=broken") == true)
+        #expect(lines.first?.contains("error=no disk") == true)
+    }
+}
+
 // MARK: - Fixture
 
 /// A scheduler over an in-memory history with tasks whose plugin calls `body` (on a pool thread).
@@ -134,13 +172,15 @@ struct SchedulerFixture {
     }
 
     init(
-        _ names: [String], maxRunning: Int, schedule: String? = "* * * * * *",
+        _ names: [String], maxRunning: Int, schedule: String? = "* * * * * *", log: LogSettings = LogSettings(),
+        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
         run: @escaping @Sendable (RunRequest, RunControl) -> RunCompletion
     ) throws {
         history = try HistoryStore.inMemory()
         clock = TestClock(t0 + second / 2)
         var config = HousekeeperConfig(file: "/test/config.yaml", maxRunning: maxRunning)
         config.shutdownGracePeriod = .seconds(30)
+        config.log = log
         let plugin = try Self.plugin()
         let zone = try TimeZoneRules(identifier: "UTC")
         let tasks = try names.map { name in
@@ -153,8 +193,7 @@ struct SchedulerFixture {
         let generation = Generation(number: 1, config: config, catalog: PluginCatalog(), tasks: tasks, dropped: [])
         scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "test-run"),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            executor: { _ in CallingExecutor(body: run) })
+            logger: logger, executor: { _ in CallingExecutor(body: run) })
         events = EventLine()
     }
 

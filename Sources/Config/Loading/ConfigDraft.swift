@@ -138,6 +138,7 @@ struct ConfigDraft {
             .section("log", \.log, MappingSchema([
                 .field("level", \.level, .oneOf()),
                 .field("format", \.format, .oneOf()),
+                .field("runs", \.runs, .oneOf()),
             ])),
             .field("groups", \.groups, .groups),
             .field("tasks", \.tasks, .tasks),

@@ -26,14 +26,28 @@ public struct LogSettings: Sendable, Hashable {
         case json
     }
 
+    /// Which runs get `run.started` / `run.finished` lines at `info` (`log.runs`). History records every run
+    /// either way.
+    public enum Runs: String, Sendable, Hashable, CaseIterable {
+        /// Every run: `run.started` and `run.finished` (the default).
+        case all
+        /// Only runs that did not succeed get their `run.finished` line (a warning, rate-limited per task);
+        /// the rest go to `debug`. For daemons with thousands of runs a second, whose log would otherwise be
+        /// mostly success lines (journald drops lines past its rate limit, warnings included).
+        case failures
+    }
+
     /// The lowest level logged (default `info`).
     public var level: Level
     /// The line format (default `text`).
     public var format: Format
+    /// Which runs are logged at `info` (default `all`).
+    public var runs: Runs
 
     /// Creates settings; the defaults are those of a file without a `log:` section.
-    public init(level: Level = .info, format: Format = .text) {
+    public init(level: Level = .info, format: Format = .text, runs: Runs = .all) {
         self.level = level
         self.format = format
+        self.runs = runs
     }
 }
