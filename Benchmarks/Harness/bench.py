@@ -82,6 +82,9 @@ class Daemon:
             f"limits: {{max_running: {MAX_RUNNING}}}",
             # No admin API: a benchmark daemon must not collide with another daemon on the default port.
             "api: {enabled: false}",
+            # Like the APScheduler runner (no log handler: only warnings reach stderr), no line per successful run;
+            # failures, skips and warnings are still logged. History records every run either way.
+            "log: {runs: failures}",
             "tasks:",
         ]
         lines += [f"  - {{name: t{index:06d}, plugin: noop, schedule: \"{schedule}\"}}" for index in range(tasks)]
