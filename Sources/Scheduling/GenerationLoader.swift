@@ -69,8 +69,17 @@ public struct GenerationLoader: Sendable {
 
     /// The per-task state folder handed to `create`.
     public static func taskStateDirectory(for config: HousekeeperConfig, task: String) -> String {
-        ((config.stateDatabase as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("tasks/\(task)")
+        taskStateDirectory(root: stateRoot(for: config), task: task)
+    }
+
+    /// The folder holding the state database (per-task folders and the plugin cache go under it).
+    static func stateRoot(for config: HousekeeperConfig) -> String {
+        (config.stateDatabase as NSString).deletingLastPathComponent
+    }
+
+    /// The per-task state folder under a state root (`stateRoot(for:)`), without NSString path calls per task.
+    static func taskStateDirectory(root: String, task: String) -> String {
+        root.isEmpty ? "tasks/\(task)" : root.hasSuffix("/") ? "\(root)tasks/\(task)" : "\(root)/tasks/\(task)"
     }
 
     private func loadBlocking(
@@ -120,8 +129,8 @@ public struct GenerationLoader: Sendable {
         var errors: [ConfigDiagnostic] = []
         var created: [PluginInstance] = []
         var zones: [String: TimeZoneRules] = [:]
-        /// One schedule object per expression, zone and gap rule, shared by the tasks that have them.
-        var schedules: [ScheduleKey: CronSchedule] = [:]
+        let stateRoot = Self.stateRoot(for: config)
+        var schedules = SharedSchedules()
         for spec in config.tasks where !droppedNames.contains(spec.name) {
             let plugin = catalog.plugins[spec.plugin]!
             let zone: TimeZoneRules
@@ -136,12 +145,8 @@ public struct GenerationLoader: Sendable {
                 errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
                 continue
             }
-            let schedule = spec.cron.map { expression in
-                let key = ScheduleKey(expression: expression, zone: spec.timezone, dstGap: spec.dstGap)
-                if let shared = schedules[key] { return shared }
-                let schedule = CronSchedule(expression: expression, zone: zone, dstGap: spec.dstGap)
-                schedules[key] = schedule
-                return schedule
+            let schedule = spec.cron.map {
+                schedules.schedule($0, zoneName: spec.timezone, zone: zone, dstGap: spec.dstGap)
             }
             let isolated = spec.isolation == .process && workerCheck != nil
             if let old = previous?.task(named: spec.name), old.plugin === plugin, old.spec.configJSON == spec.configJSON,
@@ -151,7 +156,7 @@ public struct GenerationLoader: Sendable {
                     spec: spec, schedule: schedule, zone: zone, plugin: plugin, instance: old.instance))
                 continue
             }
-            let stateDirectory = Self.taskStateDirectory(for: config, task: spec.name)
+            let stateDirectory = Self.taskStateDirectory(root: stateRoot, task: spec.name)
             if isolated, let workerCheck {
                 // The plugin's create runs in a worker: a crash there is a config error, not a dead daemon.
                 switch workerCheck(spec, plugin, stateDirectory) {
@@ -188,9 +193,24 @@ public struct GenerationLoader: Sendable {
     }
 }
 
-/// What makes two tasks' schedules the same.
-private struct ScheduleKey: Hashable {
-    var expression: CronExpression
-    var zone: String
-    var dstGap: DSTGapPolicy
+/// One schedule object per expression, zone and gap rule, shared by the tasks of a load that have them.
+struct SharedSchedules {
+    /// What makes two tasks' schedules the same (an `H` expression's seed is part of the expression).
+    private struct Key: Hashable {
+        var expression: CronExpression
+        var zone: String
+        var dstGap: DSTGapPolicy
+    }
+    private var schedules: [Key: CronSchedule] = [:]
+
+    /// The schedule for `expression` in the zone named `zoneName` (`zone`), made once per distinct key.
+    mutating func schedule(
+        _ expression: CronExpression, zoneName: String, zone: TimeZoneRules, dstGap: DSTGapPolicy
+    ) -> CronSchedule {
+        let key = Key(expression: expression, zone: zoneName, dstGap: dstGap)
+        if let shared = schedules[key] { return shared }
+        let schedule = CronSchedule(expression: expression, zone: zone, dstGap: dstGap)
+        schedules[key] = schedule
+        return schedule
+    }
 }
