@@ -11,7 +11,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-work="${BENCH_WORK:-$root/.build/bench}"
+# Absolute: the generated configurations name their plugin folder and database with it.
+work="$(realpath -m "${BENCH_WORK:-$root/.build/bench}")"
 venv="$root/.build/bench-venv"
 mkdir -p "$work/plugins"
 workloads=("$@")
