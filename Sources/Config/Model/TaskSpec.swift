@@ -19,13 +19,13 @@ public struct TaskSpec: Sendable, Hashable {
         /// The parsed expression (its `H` fields seeded with the task name), when the task has a schedule.
         public var cron: CronExpression?
         /// IANA time zone its schedule is matched in (the task's own or the global default).
-        public var timezone: String
+        public var timezone = "UTC"
         /// False: loaded and validated, never scheduled.
-        public var enabled: Bool
+        public var enabled = true
         /// When `should_stop` is set on a run, if any.
         public var timeout: Duration?
         /// The overlap policy.
-        public var overlap: OverlapPolicy
+        public var overlap: OverlapPolicy = .skip
         /// With `overlap: allow`, how many runs may be active at once (`max_instances`, default 1).
         public var maxInstances: Int = 1
         /// The concurrency group the task belongs to (`group:`), limited by `groups.NAME.max_running`.
@@ -87,7 +87,7 @@ public struct TaskSpec: Sendable, Hashable {
         /// (`expect_success_within`), if set.
         public var expectSuccessWithin: Duration?
         /// The task's `config:` mapping as a JSON object (`{}` when absent).
-        public var configJSON: String
+        public var configJSON = "{}"
         /// A free-form description for people (`description:`), if any.
         public var description: String?
         /// Where the task is defined: the configuration file, or the API (a runtime task stored in the state database).
@@ -99,37 +99,15 @@ public struct TaskSpec: Sendable, Hashable {
         /// Where the `config:` value is (for plugin config errors), or the task's location when absent.
         public var configLocation: SourceLocation
 
-        /// Creates a task; the loader does this for each valid task, tests of other modules may do it directly.
-        /// - Parameters:
-        ///   - location: where the task is defined; also the default for `pluginLocation` and `configLocation`.
-        public init(
-            name: String,
-            plugin: String,
-            schedule: String?,
-            cron: CronExpression?,
-            timezone: String = "UTC",
-            enabled: Bool = true,
-            timeout: Duration? = nil,
-            overlap: OverlapPolicy = .skip,
-            configJSON: String = "{}",
-            description: String? = nil,
-            location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1),
-            pluginLocation: SourceLocation? = nil,
-            configLocation: SourceLocation? = nil
-        ) {
+        /// The required fields; the others start at their defaults. `TaskSpec.init` sets the rest.
+        init(name: String, plugin: String, schedule: String?, cron: CronExpression?, location: SourceLocation) {
             self.name = name
             self.plugin = plugin
             self.schedule = schedule
             self.cron = cron
-            self.timezone = timezone
-            self.enabled = enabled
-            self.timeout = timeout
-            self.overlap = overlap
-            self.configJSON = configJSON
-            self.description = description
             self.location = location
-            self.pluginLocation = pluginLocation ?? location
-            self.configLocation = configLocation ?? location
+            pluginLocation = location
+            configLocation = location
         }
     }
 
@@ -177,7 +155,16 @@ public struct TaskSpec: Sendable, Hashable {
         pluginLocation: SourceLocation? = nil,
         configLocation: SourceLocation? = nil
     ) {
-        storage = Storage(Fields(name: name, plugin: plugin, schedule: schedule, cron: cron, timezone: timezone, enabled: enabled, timeout: timeout, overlap: overlap, configJSON: configJSON, description: description, location: location, pluginLocation: pluginLocation, configLocation: configLocation))
+        var fields = Fields(name: name, plugin: plugin, schedule: schedule, cron: cron, location: location)
+        fields.timezone = timezone
+        fields.enabled = enabled
+        fields.timeout = timeout
+        fields.overlap = overlap
+        fields.configJSON = configJSON
+        fields.description = description
+        fields.pluginLocation = pluginLocation ?? location
+        fields.configLocation = configLocation ?? location
+        storage = Storage(fields)
     }
 
     /// A spec holding `fields`.
