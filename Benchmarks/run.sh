@@ -4,6 +4,7 @@
 #
 # Usage: Benchmarks/run.sh [WORKLOAD ...]      (steady burst idle reload cron; all when none is named)
 # Environment: SOAK_SECONDS (default 120: how long the steady housekeeper run goes on, for the soak row),
+#              SOAK_WARMUP (default 20: seconds into the run at which the soak row's base RSS is read),
 #              HK_ONLY=1 (skip APScheduler: to compare two builds of housekeeper),
 #              BENCH_WORK (default .build/bench: configs, histories, daemon logs, results.json),
 #              SKIP_BUILD=1 (reuse .build/release/housekeeper as it is).

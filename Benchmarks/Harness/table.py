@@ -40,7 +40,7 @@ if "steady" in results:
     row("steady", "CPU per fire (µs)", aps["cpu_us_per_fire"], hk["cpu_us_per_fire"], goal="≤ 20")
     row("steady", "peak RSS (MiB)", aps["hwm_mib"], hk["hwm_mib"])
     soak = hk["soak"]
-    row(f"soak ({soak['seconds']} s)", "RSS growth after 20 s warm-up", None,
+    row(f"soak ({soak['seconds']} s)", f"RSS growth after {soak.get('warmup', 20)} s warm-up", None,
         f"{soak['growth_pct']:+.1f} % ({soak['rss_warm_mib']:.1f}→{soak['rss_end_mib']:.1f} MiB)", goal="< 5 %")
     row(f"soak ({soak['seconds']} s)", "slots missing / doubled", None,
         f"{soak['missing']:,} / {soak['doubled']:,} of {soak['expected']:,}", goal="0 / 0")
