@@ -107,14 +107,15 @@ struct Daemon {
         let scheduler = Scheduler(
             generation: generation, history: history, clock: clock, pool: BlockingThreadPool(name: "hk-run"),
             logger: logger, executor: WorkerExecutor.picker(worker: worker),
-            // Installing the tasks copies and drops their definitions; give that memory back too.
-            afterStart: { _ = hk_release_free_heap() })
+            // Installing the tasks copies and drops their definitions; give that memory back too (on a host
+            // thread: trimming a large heap takes milliseconds, and the scheduler starts dispatching meanwhile).
+            afterStart: { control.submit { _ = hk_release_free_heap() } })
         let metrics = HousekeeperMetrics(processStart: Double(startedAt) / 1_000_000)
         await scheduler.observe { metrics.observe($0) }
         metrics.recordLoad(pluginsLoaded: generation.catalog.plugins.count, failures: generation.catalog.rejected.count)
         let reloader = Reloader(
             loader: loader, scheduler: scheduler, logger: logger, store: history,
-            releaseMemory: { _ = hk_release_free_heap() }
+            releaseMemory: { control.submit { _ = hk_release_free_heap() } }
         ) { outcome, running in
             switch outcome {
             case .applied:
