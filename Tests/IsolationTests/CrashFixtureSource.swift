@@ -5,6 +5,7 @@
 /// FX_FILES (opens files until it runs out of descriptors);
 /// FX_GARBAGE_STDOUT, FX_GARBAGE_PROTOCOL (writes junk to descriptor 3); FX_CRASH_CREATE; FX_CRASH_ENTRY,
 /// FX_HANG_ENTRY (in the entry function). Without a flag `run` succeeds and reports its environment.
+/// FX_BIG_IMAGE (with any mode) adds 8 MiB of initialised data to the file.
 /// `create` refuses a config containing "bad" with HK_STATUS_CONFIG_ERROR.
 enum CrashFixtureSource {
     static let plugin = #"""
@@ -21,6 +22,10 @@ enum CrashFixtureSource {
     #endif
     #ifndef FX_LABEL
     #define FX_LABEL "1.0"
+    #endif
+    #ifdef FX_BIG_IMAGE
+    /* 8 MiB of initialised data: loading the file maps more than a 1 MiB memory limit allows. */
+    char hk_fixture_big_image[8 << 20] = {1};
     #endif
 
     static void nap(long milliseconds) {

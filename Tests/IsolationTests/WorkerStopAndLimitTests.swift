@@ -59,6 +59,22 @@ struct WorkerStopAndLimitTests {
         #expect(report.limitExceeded == .memory)
     }
 
+    @Test func aTightMemoryLimitBoundsThePluginsWorkNotTheLoadingOfItsFile() async throws {
+        // The limit is applied once the plugin's file is mapped: before, a limit smaller than the file's image (or
+        // a thread reserving a malloc arena under load) made dlopen fail with "failed to map segment from shared
+        // object". The fixture's file maps 8 MiB; the limit is 1 MiB.
+        let workspace = try IsolationWorkspace()
+        let plugin = try workspace.buildFixture("big", defines: ["-DFX_BIG_IMAGE"])
+        let job = workspace.job(plugin, limits: ResourceLimits(memoryBytes: 1 << 20))
+        let report = await IsolationWorkspace.execute(job)
+        guard case .returned(let result) = report.completion else {
+            Issue.record("expected the run to return, got \(report.completion)")
+            return
+        }
+        #expect(result.status == .ok, "\(result.message)")
+        #expect(report.limitExceeded == nil)
+    }
+
     @Test func burningPastTheCPULimitIsReportedAsSuch() async throws {
         let workspace = try IsolationWorkspace()
         let job = workspace.job(try workspace.buildFixture("spin", mode: "SPIN"), limits: ResourceLimits(cpuSeconds: 1))

@@ -202,7 +202,8 @@ struct WorkerSession {
         if protocolProblem == nil, let result {
             var message = result.message
             var limit: ResourceLimitKind?
-            if let ceiling = result.addressSpaceLimit, Self.isNear(result.peakAddressSpace, ceiling) {
+            if let ceiling = result.addressSpaceLimit,
+               Self.isNear(result.peakAddressSpace, ceiling, allowance: job.limits.memoryBytes) {
                 limit = .memory
                 message += (message.isEmpty ? "" : " ") + "(the memory limit was reached: "
                     + "limits.memory \(Self.bytes(job.limits.memoryBytes ?? 0)))"
@@ -247,7 +248,7 @@ struct WorkerSession {
                     + "\(name) after \(Self.seconds(used)) of CPU time" + suffix, output: output), .cpuSeconds)
             }
             if let note = crashNote, let ceiling = appliedLimits?.addressSpaceLimit,
-               Self.isNear(note.addressSpace, ceiling) {
+               Self.isNear(note.addressSpace, ceiling, allowance: job.limits.memoryBytes) {
                 return (.crashed(reason: "memory limit exceeded (limits.memory \(Self.bytes(job.limits.memoryBytes ?? 0))): "
                     + "the worker died of \(name) with \(Self.bytes(note.addressSpace)) of address space mapped"
                     + suffix, output: output), .memory)
@@ -264,10 +265,12 @@ struct WorkerSession {
             + "code?) before its run returned" + suffix, output: output), nil)
     }
 
-    /// Whether `used` bytes of address space came within 64 MiB (or a tenth) of `ceiling`: an allocation
-    /// failed there.
-    private static func isNear(_ used: UInt64, _ ceiling: UInt64) -> Bool {
-        used + min(64 << 20, ceiling / 10) >= ceiling
+    /// Whether `used` bytes of address space came within a quarter of the allowance (`limits.memory`, at most
+    /// 64 MiB) of `ceiling`: an allocation failed there. Measured against the allowance, not the whole ceiling
+    /// (which includes what the worker had mapped before the limit): with a small limit, a run that used little
+    /// of it is not reported as having reached it.
+    private static func isNear(_ used: UInt64, _ ceiling: UInt64, allowance: UInt64?) -> Bool {
+        used + min(64 << 20, (allowance ?? ceiling) / 4) >= ceiling
     }
 
     private static func ended(_ termination: WorkerTermination) -> String {

@@ -5,13 +5,17 @@ import PluginHost
 
 /// The worker process's side of `WorkerProtocol`: what the hidden `housekeeper worker` subcommand runs.
 ///
-/// Reads one request from standard input, applies the limits, loads the plugin copy, calls `create`, `run` and
-/// `destroy` once and reports everything on descriptor 3. SIGTERM raises `should_stop`; if the daemon goes away
+/// Reads one request from standard input, loads the plugin copy, applies the limits (they bound the plugin's
+/// `create`, `run` and `destroy`, not the loading of its file), calls `create`, `run` and `destroy` once and reports
+/// everything on descriptor 3. SIGTERM raises `should_stop`; if the daemon goes away
 /// (standard input closes) the run is asked to stop and the worker exits after the grace period.
 /// - Parameter arguments: the subcommand's arguments (`--protocol N` is checked when present).
 /// - Returns: the process exit code: 0 after a report, 64 for a protocol mismatch, 65 when no request came,
 ///   70 when the plugin could not be loaded, 71 when the daemon went away during the run.
 public func runWorker(arguments: [String]) -> Int32 {
+    // One malloc arena: a thread's first allocation would otherwise reserve a fresh 64 MiB arena, which under a
+    // tight memory limit could use up the plugin's whole allowance (seen: a 64 MiB limit made dlopen fail).
+    _ = hk_cap_malloc_arenas(1)
     _ = hk_install_crash_note(WorkerProtocol.messageDescriptor)
     let stopPipe = hk_install_stop_pipe()
     let writer = MessageWriter(descriptor: WorkerProtocol.messageDescriptor)
@@ -34,7 +38,6 @@ public func runWorker(arguments: [String]) -> Int32 {
         writer.send(.progress, ProgressMessage(fraction: progress.fraction, message: progress.message))
     }
     StopWatcher.start(stopPipe: stopPipe, control: control, orphanGrace: request.orphanGraceMilliseconds)
-    writer.send(.limits, WorkerLimits.apply(request))
 
     let plugin: LoadedPlugin
     switch PluginLoader.openDirect(path: request.pluginPath, sourcePath: request.sourcePath) {
@@ -49,6 +52,9 @@ public func runWorker(arguments: [String]) -> Int32 {
             message: "\(request.pluginPath) holds plugin \"\(plugin.name)\", not \"\(request.pluginName)\""))
         return 70
     }
+    // After the load: mapping the plugin's file is the host's business, and under a tight memory limit the limit
+    // would be measured against a process that has not mapped it yet.
+    writer.send(.limits, WorkerLimits.apply(request))
     let logger = Logger(label: "housekeeper.worker") { _ in WorkerLogHandler(writer: writer) }
     let instance: PluginInstance
     switch plugin.makeInstance(taskName: request.taskName, configJSON: request.configJSON,
