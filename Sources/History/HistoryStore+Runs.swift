@@ -4,57 +4,73 @@ extension HistoryStore {
     /// Records a new run or slot decision. For a scheduled slot that already has a row, records nothing and
     /// returns nil: the slot was already run (or decided) by this or an earlier daemon. Writes arriving while
     /// another commit is in flight share one transaction (`GroupCommitter`); this returns once the row is committed.
+    /// (The scheduler queues its rows through `HistoryWriter` instead, with ids it hands out itself.)
     /// - Returns: the record with its id, or nil when the slot is taken.
     public func insert(_ record: RunRecord) async throws -> RunRecord? {
-        try await committer.write { db in try Self.insert(record, in: db) }
+        try await committer.write { db in try Self.inserted(record, in: db) }
     }
 
-    /// Records several rows in one transaction (group commit); taken slots are left out of the result.
+    /// Records several rows in one transaction (seeding a database); taken slots are left out of the result.
     public func insert(_ records: [RunRecord]) async throws -> [RunRecord?] {
-        try await writer.write { db in try records.map { try Self.insert($0, in: db) } }
-    }
-
-    private static func insert(_ record: RunRecord, in db: Database) throws -> RunRecord? {
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO run
-                    (task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
-                     first_run_id, queued_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                record.task, record.plugin, record.trigger.rawValue, record.scheduledAt, record.startedAt,
-                record.finishedAt, record.status.rawValue, record.attempt, record.error, record.output,
-                record.firstRunID, record.queuedAt,
-            ])
-        guard db.changesCount == 1 else { return nil }
-        var inserted = record
-        inserted.id = db.lastInsertedRowID
-        return inserted
+        try await writer.write { db in try records.map { try Self.inserted($0, in: db) } }
     }
 
     /// Marks a queued run as started.
     public func markStarted(id: Int64, at startedAt: Int64) async throws {
-        try await committer.write { db in
-            try db.execute(
-                sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?",
-                arguments: [startedAt, id])
-        }
+        try await committer.write { db in try Self.markStarted(id: id, at: startedAt, in: db) }
     }
 
     /// Records how a run ended. Only rows still `queued` or `running` change: an outcome is written once.
     public func finish(
         id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?
     ) async throws {
-        precondition(status.isFinal, "finish needs a final status")
         try await committer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?
-                    WHERE id = ? AND status IN ('queued', 'running')
-                    """,
-                arguments: [status.rawValue, finishedAt, error, output, id])
+            try Self.finish(id: id, status: status, at: finishedAt, error: error, output: output, in: db)
         }
+    }
+
+    // The statements behind every run-row change, the awaited ones above and `HistoryWriter`'s queued ones.
+
+    /// Inserts `record` (with its id, or the next one when it has none); false when its slot already has a row.
+    static func insertRow(_ record: RunRecord, in db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO run
+                (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
+                 first_run_id, queued_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            record.id, record.task, record.plugin, record.trigger.rawValue, record.scheduledAt, record.startedAt,
+            record.finishedAt, record.status.rawValue, record.attempt, record.error, record.output,
+            record.firstRunID, record.queuedAt,
+        ])
+        return db.changesCount == 1
+    }
+
+    /// Inserts `record` and returns it with its id, or nil when its slot already has a row.
+    private static func inserted(_ record: RunRecord, in db: Database) throws -> RunRecord? {
+        guard try insertRow(record, in: db) else { return nil }
+        var inserted = record
+        inserted.id = db.lastInsertedRowID
+        return inserted
+    }
+
+    /// Sets a queued row `running` from `startedAt`.
+    static func markStarted(id: Int64, at startedAt: Int64, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?")
+        try statement.execute(arguments: [startedAt, id])
+    }
+
+    /// Writes a row's outcome if it is still `queued` or `running`.
+    static func finish(
+        id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?, in db: Database
+    ) throws {
+        precondition(status.isFinal, "finish needs a final status")
+        let statement = try db.cachedStatement(sql: """
+            UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?
+            WHERE id = ? AND status IN ('queued', 'running')
+            """)
+        try statement.execute(arguments: [status.rawValue, finishedAt, error, output, id])
     }
 
     /// Marks every row left `running` or `queued` by a daemon that died as `interrupted`.
