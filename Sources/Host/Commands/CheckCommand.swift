@@ -31,12 +31,7 @@ struct CheckCommand: AsyncParsableCommand {
         do {
             // The file is read once: for its state database (the runtime tasks) and, without runtime tasks, as
             // the configuration itself. A file with errors is reported by the load.
-            var preloaded: (text: String, config: HousekeeperConfig)?
-            if let text = try? ConfigLoader.readText(path: options.config),
-               let config = try? ConfigLoader.load(path: options.config, text: text, environment: options.environment)
-            {
-                preloaded = (text, config)
-            }
+            let preloaded = try? options.readConfig()
             var runtime: [RuntimeTaskSource] = []
             if let preloaded { runtime = await Self.storedRuntimeTasks(preloaded.config) }
             generation = try await loader.load(previous: nil, runtimeTasks: runtime, preloaded: preloaded)

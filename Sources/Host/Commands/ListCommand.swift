@@ -23,8 +23,7 @@ struct ListCommand: AsyncParsableCommand {
         var config: HousekeeperConfig
         let text: String
         do {
-            text = try ConfigLoader.readText(path: options.config)
-            config = try ConfigLoader.load(path: options.config, text: text, environment: options.environment)
+            (text, config) = try options.readConfig()
         } catch {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
             throw ExitCode(1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Foundation
 
 /// Options every command that reads the configuration shares.
@@ -16,5 +17,12 @@ struct ConfigOptions: ParsableArguments {
         let absolute = URL(fileURLWithPath: config).standardizedFileURL
         environment["CONFIG_DIR"] = environment["CONFIG_DIR"] ?? absolute.deletingLastPathComponent().path
         return environment
+    }
+
+    /// Reads the file once and loads it (without runtime tasks): its text and configuration.
+    /// - Throws: `ConfigErrors` with every problem at its place in the file.
+    func readConfig() throws(ConfigErrors) -> (text: String, config: HousekeeperConfig) {
+        let text = try ConfigLoader.readText(path: config)
+        return (text, try ConfigLoader.load(path: config, text: text, environment: environment))
     }
 }
