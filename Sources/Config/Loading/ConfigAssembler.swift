@@ -224,7 +224,8 @@ struct ConfigAssembler {
         guard let text = node.scalar?.text else { return nil }
         if let known = parsedSchedules[text] { return known }
         let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics)
-        if let parsed, !text.uppercased().contains("H") { parsedSchedules[text] = parsed }
+        // Any H, even one in a day name (THU), keeps it out of the cache: a miss only costs a parse.
+        if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) { parsedSchedules[text] = parsed }
         return parsed
     }
 
