@@ -36,6 +36,12 @@ public struct SchedulerStateMachine: Sendable {
         init(definition: TaskDefinition) {
             box = DefinitionBox(definition)
         }
+
+        /// Installs a new definition in a box of its own (assigning through `definition` would first copy the
+        /// old one out of its shared box, only to overwrite it).
+        mutating func replace(definition: TaskDefinition) {
+            box = DefinitionBox(definition)
+        }
     }
 
     /// Holds a task's definition for `TaskState`. Copy on write: it is only mutated while uniquely referenced,
@@ -175,7 +181,7 @@ public struct SchedulerStateMachine: Sendable {
             let old = tasks[definition.name]
             var state = old ?? TaskState(definition: definition)
             let unchanged = old != nil && old?.definition.scheduleKey == definition.scheduleKey
-            state.definition = definition
+            if old != nil { state.replace(definition: definition) }
             state.paused = pausedNames.contains(definition.name)
             if !unchanged {
                 state.version += 1
