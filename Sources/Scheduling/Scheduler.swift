@@ -507,14 +507,15 @@ public actor Scheduler: Service {
             attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
             deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
         var runLogger = logger
-        // One metadata assignment, not three: a handler may re-render its metadata on each (StreamLogHandler does).
+        // One metadata assignment, not three: a handler may re-render its metadata on each (swift-log's
+        // StreamLogHandler does; ours render at write time).
         var metadata = runLogger.handler.metadata
         metadata["task.name"] = "\(run.run.task)"
         metadata["run.id"] = "\(run.id)"
         metadata["plugin.name"] = "\(run.task.plugin.name)"
         runLogger.handler.metadata = metadata
         let pluginLogger = runLogger
-        runLogger.log(level: generation.config.log.runs == .all ? .info : .debug, "run.started", metadata: [
+        runLogger.log(level: successLogLevel, "run.started", metadata: [
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
@@ -531,6 +532,10 @@ public actor Scheduler: Service {
             doorbell.ring()
         }
     }
+
+    /// The level of the lines about runs that go well (`run.started`, a successful `run.finished`): `info`, or
+    /// `debug` with `log.runs: failures`.
+    private var successLogLevel: Logger.Level { generation.config.log.runs == .all ? .info : .debug }
 
     /// The run's context for the plugin: for a hook or dependent run, which run triggered it and how it ended.
     private func contextJSON(for run: PendingRun) -> String {
@@ -575,7 +580,7 @@ public actor Scheduler: Service {
         ]
         if let error = outcome.error { metadata["error"] = "\(error)" }
         if outcome.status == .succeeded {
-            logger.log(level: generation.config.log.runs == .all ? .info : .debug, "run.finished", metadata: metadata)
+            logger.log(level: successLogLevel, "run.finished", metadata: metadata)
         } else if let held = throttle.allow("end|\(run.run.task)|\(outcome.status.rawValue)", now: now) {
             // A task that keeps failing logs a warning every few minutes, with the count in between; the
             // others go to debug (and every one of them to history).
