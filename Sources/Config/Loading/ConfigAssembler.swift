@@ -44,6 +44,7 @@ struct ConfigAssembler {
             pluginIsolation[entry.name.value] = entry.mode
         }
         var tasks: [TaskSpec] = []
+        var interner = TaskSpecInterner()
         // Exactly as many as the file has: doubling growth left up to half the array unused (heaptrack at idle).
         tasks.reserveCapacity(draft.tasks.count)
         // Tasks named in another task's on_failure / on_success run as hooks: that is enough to start them.
@@ -123,44 +124,49 @@ struct ConfigAssembler {
             var spec = TaskSpec(
                 name: name.value, plugin: plugin.value, schedule: task.schedule?.scalar?.text, cron: cron,
                 timezone: task.timezone?.value ?? timezone, enabled: task.enabled, timeout: task.timeout,
-                overlap: task.overlap, configJSON: task.config?.value ?? "{}", description: task.description,
+                overlap: task.overlap, configJSON: task.config?.value ?? "{}",
                 location: location, pluginLocation: diagnostics.location(of: plugin.mark),
                 configLocation: task.config.map { diagnostics.location(of: $0.mark) } ?? location)
             spec.source = task.source
-            spec.maxInstances = task.maxInstances?.value ?? 1
-            spec.group = task.group?.value
-            spec.timeoutGrace = task.timeoutGrace
-            spec.retry = task.retry.map {
+            // Set together and shared: one copy of the settings for all tasks that have the same ones.
+            var options = TaskSpec.Options()
+            options.description = task.description
+            options.maxInstances = task.maxInstances?.value ?? 1
+            options.group = task.group?.value
+            options.timeoutGrace = task.timeoutGrace
+            options.retry = task.retry.map {
                 RetryPolicy(attempts: $0.attempts ?? 1, delay: $0.delay, backoff: $0.backoff, maxDelay: $0.maxDelay,
                             jitter: $0.jitter)
             }
-            spec.catchUp = task.catchUp
-            spec.maxLateness = task.maxLateness
-            spec.maxCatchUp = task.maxCatchUp
-            spec.startup = task.startup || cron?.isReboot == true
-            spec.startupDelay = task.startupDelay
-            spec.jitter = task.jitter
-            spec.after = task.after.map(\.value)
-            spec.afterCondition = task.afterCondition
-            spec.onFailure = task.onFailure.map(\.value)
-            spec.onSuccess = task.onSuccess.map(\.value)
-            spec.windows = task.windows
-            spec.windowPolicy = task.windowPolicy
-            spec.dstGap = task.dstGap
-            spec.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
-            checkWorkerSettings(task, mode: spec.isolation, diagnostics: &diagnostics)
-            spec.limits = task.limits?.value.limits ?? ResourceLimits()
-            spec.environment = task.environment?.value ?? [:]
-            spec.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
-            spec.expectSuccessWithin = task.expectSuccessWithin
-            spec.at = task.at.map(\.value).sorted()
-            spec.every = task.every.map {
+            options.catchUp = task.catchUp
+            options.maxLateness = task.maxLateness
+            options.maxCatchUp = task.maxCatchUp
+            options.startup = task.startup || cron?.isReboot == true
+            options.startupDelay = task.startupDelay
+            options.jitter = task.jitter
+            options.after = task.after.map(\.value)
+            options.afterCondition = task.afterCondition
+            options.onFailure = task.onFailure.map(\.value)
+            options.onSuccess = task.onSuccess.map(\.value)
+            options.windows = task.windows
+            options.windowPolicy = task.windowPolicy
+            options.dstGap = task.dstGap
+            options.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
+            checkWorkerSettings(task, mode: options.isolation, diagnostics: &diagnostics)
+            options.limits = task.limits?.value.limits ?? ResourceLimits()
+            options.environment = task.environment?.value ?? [:]
+            options.workingDirectory = task.workingDirectory.map { PathResolver.absolute($0.value, base: baseDirectory) }
+            options.expectSuccessWithin = task.expectSuccessWithin
+            options.at = task.at.map(\.value).sorted()
+            options.every = task.every.map {
                 IntervalSchedule(every: $0.value, anchor: task.anchor?.value, mode: task.everyMode?.value ?? .fixedRate)
             }
-            spec.priority = task.priority
-            spec.maxWait = task.maxWait
-            spec.rateLimit = task.rateLimit?.limit
-            spec.ratePolicy = task.ratePolicy
+            options.priority = task.priority
+            options.maxWait = task.maxWait
+            options.rateLimit = task.rateLimit?.limit
+            options.ratePolicy = task.ratePolicy
+            spec.options = options
+            interner.share(&spec)
             if let cron, cron.neverFires, let node = task.schedule {
                 diagnostics.warning(
                     "schedule \"\(cron.source)\" of \(task.label) never fires: no date matches it (e.g. February 31); "

@@ -1,0 +1,69 @@
+public import Cron
+
+/// An immutable value on the heap, held by every spec that has an equal one (see `TaskSpecInterner`); equal and
+/// hashed by value.
+public final class Shared<Value: Sendable & Hashable>: Sendable, Hashable {
+    /// The value.
+    public let value: Value
+
+    /// Boxes `value`.
+    public init(_ value: Value) { self.value = value }
+
+    public static func == (lhs: Shared, rhs: Shared) -> Bool { lhs === rhs || lhs.value == rhs.value }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+}
+
+extension TaskSpec.Fields {
+    /// A location in the task's own file and JSON pointer, kept as a line and a column (8 bytes instead of a
+    /// `SourceLocation`'s 48); any other location is boxed.
+    struct Spot: Sendable, Hashable {
+        var line: Int32 = 0
+        var column: Int32 = 0
+        var elsewhere: Shared<SourceLocation>?
+
+        /// Stores `spot` relative to `base`.
+        init(_ spot: SourceLocation, in base: SourceLocation) {
+            if spot.file == base.file, spot.pointer == base.pointer, let line = Int32(exactly: spot.line),
+               let column = Int32(exactly: spot.column)
+            {
+                self.line = line
+                self.column = column
+            } else {
+                elsewhere = Shared(spot)
+            }
+        }
+
+        /// The location, in `base`'s file.
+        func location(in base: SourceLocation) -> SourceLocation {
+            elsewhere?.value
+                ?? SourceLocation(file: base.file, line: Int(line), column: Int(column), pointer: base.pointer)
+        }
+    }
+
+    /// The settings every task starts with, one copy for all of them.
+    static let defaultOptions = Shared(TaskSpec.Options())
+}
+
+/// Makes the specs of one load share their equal parts: one copy of each distinct `Options` and each distinct
+/// cron expression. Used while a configuration is assembled, then dropped.
+struct TaskSpecInterner {
+    private var options: Set<Shared<TaskSpec.Options>> = [TaskSpec.Fields.defaultOptions]
+    private var crons: Set<Shared<CronExpression>> = []
+
+    /// Points `spec` at the shared copies of its options and expression.
+    mutating func share(_ spec: inout TaskSpec) {
+        spec.withUniqueFields { fields in
+            fields.sharedOptions = options.insert(fields.sharedOptions).memberAfterInsert
+            if let cron = fields.sharedCron { fields.sharedCron = crons.insert(cron).memberAfterInsert }
+        }
+    }
+}
+
+extension TaskSpec {
+    /// Calls `body` with the fields, copying them first if another spec shares them.
+    mutating func withUniqueFields(_ body: (inout Fields) -> Void) {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+        body(&storage.fields)
+    }
+}
