@@ -177,7 +177,12 @@ public struct SchedulerStateMachine: Sendable {
         var next: [String: TaskState] = [:]
         // Sized once: growing it by doubling rehashed every task (6 % of a 100,000-task start-up's profile).
         next.reserveCapacity(definitions.count)
-        for definition in definitions {
+        // Tasks with equal policies hold one copy of them.
+        var policies: Set<Shared<TaskDefinition.Policies>> = []
+        for var definition in definitions {
+            if definition.sharedPolicies !== TaskDefinition.defaultPolicies {
+                definition.sharedPolicies = policies.insert(definition.sharedPolicies).memberAfterInsert
+            }
             let old = tasks[definition.name]
             var state = old ?? TaskState(definition: definition)
             let unchanged = old != nil && old?.definition.scheduleKey == definition.scheduleKey

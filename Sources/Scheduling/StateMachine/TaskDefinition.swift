@@ -10,46 +10,20 @@ public struct TaskDefinition: Sendable {
     public var schedule: CronSchedule?
     /// The zone windows are matched in.
     public var zone: TimeZoneRules
-    /// Overlap policy and, for `allow`, the instance cap.
+    /// The overlap policy (with `allow`, `maxInstances` caps the active runs).
     public var overlap: OverlapPolicy
-    public var maxInstances: Int
-    /// The task's concurrency group, if any.
-    public var group: String?
     /// `should_stop` this long after the start; nil for none.
     public var timeout: Micros?
-    /// Reported stuck this long after `should_stop` if still running.
-    public var timeoutGrace: Micros
-    /// Retry policy, if any.
-    public var retry: RetryPolicy?
-    /// Missed-slot policy.
-    public var catchUp: CatchUpPolicy
+    /// How late a slot may start and still count as on time (later ones follow `catchUp`).
     public var maxLateness: Micros
-    public var maxCatchUp: Int
     /// Stable offset added to every slot (from `jitter:`), 0 for none.
     public var jitterOffset: Micros
-    /// Windows in which runs may start; empty for always.
-    public var windows: [TimeWindow]
-    public var windowPolicy: WindowPolicy
-    /// Tasks whose end triggers this one, and on which outcome.
-    public var after: [String]
-    public var afterCondition: DependencyCondition
-    /// Hooks.
-    public var onFailure: [String]
-    public var onSuccess: [String]
-    /// Run once at daemon start, after `startupDelay`.
-    public var startup: Bool
-    public var startupDelay: Micros
-    /// One-time instants (`at:`), sorted.
-    public var at: [Micros] = []
-    /// An interval schedule (`every:`), if any.
-    public var every: Interval?
     /// 0-9; higher starts first when runs wait for a slot.
     public var priority = 5
     /// A run waiting longer than this starts first whatever the priorities.
     public var maxWait: Micros = 3_600_000_000
-    /// At most `runs` starts per `per` microseconds.
-    public var rateLimit: Limit?
-    public var ratePolicy: RatePolicy = .queue
+    /// Holds the policies most tasks leave at their defaults (`policies`).
+    var sharedPolicies = Self.defaultPolicies
 
     /// An `every:` schedule in microseconds.
     public struct Interval: Sendable, Hashable {
@@ -85,53 +59,44 @@ public struct TaskDefinition: Sendable {
         self.schedule = schedule
         self.zone = schedule?.zone ?? zone
         self.overlap = overlap
-        maxInstances = 1
-        timeoutGrace = 10_000_000
-        catchUp = .latest
         maxLateness = 60_000_000
-        maxCatchUp = 10
         jitterOffset = 0
-        windows = []
-        windowPolicy = .skip
-        after = []
-        afterCondition = .success
-        onFailure = []
-        onSuccess = []
-        startup = false
-        startupDelay = 0
     }
 
     /// A definition from a validated task; disabled tasks get no schedule and no start-up run.
     public init(spec: TaskSpec, schedule: CronSchedule?, zone: TimeZoneRules) {
         let fires = spec.enabled && spec.cron?.isReboot != true
         self.init(name: spec.name, schedule: fires ? schedule : nil, zone: zone, overlap: spec.overlap)
-        maxInstances = spec.overlap == .allow ? spec.maxInstances : 1
-        group = spec.group
         timeout = spec.timeout?.micros
-        timeoutGrace = spec.timeoutGrace.micros
-        retry = spec.retry
-        catchUp = spec.catchUp
         maxLateness = spec.maxLateness.micros
-        maxCatchUp = spec.maxCatchUp
         jitterOffset = spec.jitter.map { StableHash.offset(for: spec.name, below: $0.micros) } ?? 0
-        windows = spec.windows
-        windowPolicy = spec.windowPolicy
-        after = spec.enabled ? spec.after : []
-        afterCondition = spec.afterCondition
-        onFailure = spec.onFailure
-        onSuccess = spec.onSuccess
-        startup = spec.enabled && (spec.startup || spec.cron?.isReboot == true)
-        startupDelay = spec.startupDelay.micros
+        priority = spec.priority
+        // Set together: each policy written on its own would store a new copy of all of them.
+        var policies = Policies()
+        policies.maxInstances = spec.overlap == .allow ? spec.maxInstances : 1
+        policies.group = spec.group
+        policies.timeoutGrace = spec.timeoutGrace.micros
+        policies.retry = spec.retry
+        policies.catchUp = spec.catchUp
+        policies.maxCatchUp = spec.maxCatchUp
+        policies.windows = spec.windows
+        policies.windowPolicy = spec.windowPolicy
+        policies.after = spec.enabled ? spec.after : []
+        policies.afterCondition = spec.afterCondition
+        policies.onFailure = spec.onFailure
+        policies.onSuccess = spec.onSuccess
+        policies.startup = spec.enabled && (spec.startup || spec.cron?.isReboot == true)
+        policies.startupDelay = spec.startupDelay.micros
         if spec.enabled {
-            at = spec.at.map { $0 * 1_000_000 }
-            every = spec.every.map {
+            policies.at = spec.at.map { $0 * 1_000_000 }
+            policies.every = spec.every.map {
                 Interval(every: $0.every.micros, anchor: $0.anchor.map { Micros($0) * 1_000_000 },
                          afterFinish: $0.mode == .afterFinish)
             }
         }
-        priority = spec.priority
-        rateLimit = spec.rateLimit.map(Limit.init)
-        ratePolicy = spec.ratePolicy
+        policies.rateLimit = spec.rateLimit.map(Limit.init)
+        policies.ratePolicy = spec.ratePolicy
+        if policies != Self.defaultPolicies.value { sharedPolicies = Shared(policies) }
         maxWait = spec.maxWait?.micros ?? typicalInterval ?? 3_600_000_000
     }
 
