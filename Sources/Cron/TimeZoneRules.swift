@@ -5,16 +5,51 @@ import Foundation
 /// The table of transitions is read once (TZif v2+ 64-bit data, or v1 data for old files) and extended with the
 /// file's POSIX TZ footer through the year 2200, so lookups never evaluate rules and never allocate.
 public struct TimeZoneRules: Sendable, Hashable {
+    /// The table, in one object: every task in a zone holds the same one, so a copy of the rules costs a
+    /// reference (a scheduler with 100,000 tasks keeps two copies per task).
+    private let table: Table
+
+    /// The immutable data of a zone.
+    private final class Table: Sendable {
+        let identifier: String
+        let times: [Int64]
+        let offsets: [Int32]
+        let daylight: [Bool]
+        let initialOffset: Int32
+
+        init(identifier: String, times: [Int64], offsets: [Int32], daylight: [Bool], initialOffset: Int32) {
+            self.identifier = identifier
+            self.times = times
+            self.offsets = offsets
+            self.daylight = daylight
+            self.initialOffset = initialOffset
+        }
+    }
+
     /// The IANA identifier (`"Europe/Paris"`, `"UTC"`).
-    public let identifier: String
+    public var identifier: String { table.identifier }
     /// Transition instants, ascending.
-    let times: [Int64]
+    var times: [Int64] { table.times }
     /// The offset in effect from each transition on.
-    let offsets: [Int32]
+    var offsets: [Int32] { table.offsets }
     /// Whether each transition starts daylight-saving time.
-    let daylight: [Bool]
+    var daylight: [Bool] { table.daylight }
     /// The offset before the first transition.
-    let initialOffset: Int32
+    var initialOffset: Int32 { table.initialOffset }
+
+    public static func == (lhs: TimeZoneRules, rhs: TimeZoneRules) -> Bool {
+        lhs.table === rhs.table
+            || (lhs.identifier == rhs.identifier && lhs.initialOffset == rhs.initialOffset && lhs.times == rhs.times
+                && lhs.offsets == rhs.offsets && lhs.daylight == rhs.daylight)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(identifier)
+        hasher.combine(initialOffset)
+        hasher.combine(times)
+        hasher.combine(offsets)
+        hasher.combine(daylight)
+    }
 
     /// UTC.
     public static let utc = TimeZoneRules(identifier: "UTC", times: [], offsets: [], daylight: [], initialOffset: 0)
@@ -24,11 +59,8 @@ public struct TimeZoneRules: Sendable, Hashable {
 
     /// A zone from an already-read table.
     init(identifier: String, times: [Int64], offsets: [Int32], daylight: [Bool], initialOffset: Int32) {
-        self.identifier = identifier
-        self.times = times
-        self.offsets = offsets
-        self.daylight = daylight
-        self.initialOffset = initialOffset
+        table = Table(
+            identifier: identifier, times: times, offsets: offsets, daylight: daylight, initialOffset: initialOffset)
     }
 
     /// Loads a zone by IANA identifier; `"local"` means the system zone.
@@ -89,6 +121,7 @@ public struct TimeZoneRules: Sendable, Hashable {
     /// The number of transitions at or before `instant`: the index of the period containing it.
     @inline(__always)
     func period(containing instant: Int64) -> Int {
+        let times = table.times
         var low = 0
         var high = times.count
         while low < high {
@@ -101,12 +134,13 @@ public struct TimeZoneRules: Sendable, Hashable {
     /// The offset in effect during period `index` (period 0 precedes the first transition).
     @inline(__always)
     func offset(period index: Int) -> Int32 {
-        index == 0 ? initialOffset : offsets[index - 1]
+        index == 0 ? table.initialOffset : table.offsets[index - 1]
     }
 
     /// The instant period `index` ends (the next transition), or `Int64.max`.
     @inline(__always)
     func end(period index: Int) -> Int64 {
-        index < times.count ? times[index] : Int64.max
+        let times = table.times
+        return index < times.count ? times[index] : Int64.max
     }
 }

@@ -177,6 +177,8 @@ public struct SchedulerStateMachine: Sendable {
         var next: [String: TaskState] = [:]
         // Sized once: growing it by doubling rehashed every task (6 % of a 100,000-task start-up's profile).
         next.reserveCapacity(definitions.count)
+        // Room for a timer per task at once: grown by doubling, the heap kept up to half its buffer unused.
+        timers.reserveCapacity(timers.count + definitions.count)
         // Tasks with equal policies hold one copy of them.
         var policies: Set<Shared<TaskDefinition.Policies>> = []
         for var definition in definitions {
