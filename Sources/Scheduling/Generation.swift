@@ -47,15 +47,16 @@ public struct Generation: Sendable {
     /// Tasks left out because their plugin is not loaded (missing file, rejected file), with the reason.
     public let dropped: [ConfigDiagnostic]
     /// The configuration file's text this generation was built from: a runtime task change re-validates against
-    /// it, so an edit to the file not yet reloaded (SIGHUP) is not applied on the side.
-    public let configText: String
+    /// it, so an edit to the file not yet reloaded (SIGHUP) is not applied on the side. Nil when no runtime task
+    /// change can come (`api.enabled` or `api.runtime_tasks` off): the text of a 100,000-task file is 5.7 MB.
+    public let configText: String?
     /// The runtime tasks (added through the API) this generation was built with, by name.
     public let runtimeTasks: [String: RuntimeTaskSource]
     /// Where each task is in `tasks`, by name: the scheduler looks a task up for every action it performs.
     private let positions: [String: Int]
 
     init(number: Int, config: HousekeeperConfig, catalog: PluginCatalog, tasks: [ScheduledTask],
-         dropped: [ConfigDiagnostic], configText: String = "", runtimeTasks: [RuntimeTaskSource] = []) {
+         dropped: [ConfigDiagnostic], configText: String? = nil, runtimeTasks: [RuntimeTaskSource] = []) {
         self.configText = configText
         self.runtimeTasks = Dictionary(runtimeTasks.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.number = number

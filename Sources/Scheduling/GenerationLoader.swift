@@ -92,7 +92,13 @@ public struct GenerationLoader: Sendable {
             (text, config) = preloaded
         } else {
             do {
-                text = rereadingFile ? try ConfigLoader.readText(path: configPath) : previous?.configText ?? ""
+                // Without the previous text (runtime tasks switched off, so no change should come this way) the
+                // file is read: never an empty text, which would remove every task.
+                if !rereadingFile, let kept = previous?.configText {
+                    text = kept
+                } else {
+                    text = try ConfigLoader.readText(path: configPath)
+                }
                 config = try ConfigLoader.load(
                     path: configPath, text: text, environment: environment, runtimeTasks: runtimeTasks)
             } catch {
@@ -189,7 +195,7 @@ public struct GenerationLoader: Sendable {
         }
         return .success(Generation(
             number: (previous?.number ?? 0) + 1, config: config, catalog: catalog, tasks: tasks, dropped: dropped,
-            configText: text, runtimeTasks: runtimeTasks))
+            configText: config.api.enabled && config.api.runtimeTasks ? text : nil, runtimeTasks: runtimeTasks))
     }
 }
 

@@ -57,6 +57,9 @@ extension Reloader {
         _ name: String, replacing: Bool, store: HistoryStore, _ edit: (inout [String: RuntimeTaskSource]) -> Void
     ) async -> Result<ScheduledTask?, RuntimeTaskError> {
         let previous = await scheduler.generation
+        guard previous.configText != nil else {
+            return .failure(.unavailable("runtime tasks are switched off (api.enabled or api.runtime_tasks is false)"))
+        }
         if let existing = previous.config.tasks.first(where: { $0.name == name && $0.source == .config }) {
             return .failure(.definedInConfig(name: name, location: existing.location))
         }

@@ -1,6 +1,7 @@
 import Config
 import Cron
 import Foundation
+import Logging
 @testable import Scheduling
 import Testing
 
@@ -29,5 +30,36 @@ import Testing
             let root = (database as NSString).deletingLastPathComponent
             #expect(GenerationLoader.taskStateDirectory(root: root, task: "backup") == expected, "\(database)")
         }
+    }
+}
+
+/// The file's text is kept with a generation only where runtime task changes re-validate against it.
+@Suite struct GenerationConfigTextTests {
+    @Test func theTextIsKeptOnlyWhileRuntimeTasksCanChange() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hk-text-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/plugins", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/config.yaml"
+        func write(api: String) throws -> String {
+            let text = "plugins: {directory: plugins}\nstate: {database: state.sqlite}\napi: \(api)\ntasks: []\n"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return text
+        }
+        let loader = GenerationLoader(
+            configPath: path, environment: [:], allowInsecurePlugins: true, pool: BlockingThreadPool(name: "test"),
+            logger: Logger(label: "test"))
+        _ = try write(api: "{enabled: false}")
+        let off = try await loader.load(previous: nil)
+        #expect(off.configText == nil)
+        let kept = try write(api: "{token: \"0123456789abcdef0123456789abcdef\"}")
+        let on = try await loader.load(previous: off)
+        #expect(on.configText == kept)
+        _ = try write(api: "{token: \"0123456789abcdef0123456789abcdef\", runtime_tasks: false}")
+        #expect(try await loader.load(previous: on).configText == nil)
+        // A runtime-task load from a generation without the text reads the file: an empty text would load the
+        // defaults (the API on) and no task at all.
+        _ = try write(api: "{enabled: false}")
+        let next = try await loader.load(previous: off, runtimeTasks: [], rereadingFile: false)
+        #expect(next.config.api.enabled == false && next.configText == nil)
     }
 }

@@ -25,7 +25,7 @@ struct Daemon {
         MallocArenas.capUnlessConfigured()
         // The file is read once: its log settings start logging, it names the state database (which holds the
         // runtime tasks), and it is the first generation's configuration unless runtime tasks are added to it.
-        let text: String
+        var text: String
         let fileConfig: HousekeeperConfig
         do {
             text = try ConfigLoader.readText(path: options.config)
@@ -85,6 +85,9 @@ struct Daemon {
                 "housekeeper: not started: \(error.diagnostics.count) error(s) in \(options.config)\(runtime)")
             throw ExitCode(2)
         }
+        // The generation keeps the text if runtime task changes need it; this frame would hold it until the daemon
+        // stops (heaptrack: 5.7 MB with 100,000 tasks).
+        text = ""
         // Loading a large file leaves its parse trees freed but held by malloc; give them back now, before the
         // scheduler's tables are allocated among them (trimming only after the install kept 16 MB more resident
         // with 100,000 tasks: pages shared by freed and live objects cannot be returned).
