@@ -102,4 +102,13 @@ struct YAMLParserTests {
         #expect(diagnostics.map(\.location.column) == [YAMLParser.maximumDepth + 1])
         #expect(diagnostics.first?.message.hasPrefix("collections nest deeper than") == true)
     }
+
+    @Test func aMarkKeepsItsPositionInTwelveBytesAndClampsWhatCannotFit() {
+        var mark = YAMLMark(line: 120_000, column: 37, document: 2)
+        #expect(MemoryLayout<YAMLMark>.size == 12)
+        #expect(mark.line == 120_000 && mark.column == 37 && mark.document == 2)
+        mark.document = 0
+        #expect(mark < YAMLMark(line: 120_000, column: 38) && mark.location(in: "f.yaml").description == "f.yaml:120000:37")
+        #expect(YAMLMark(line: Int(Int32.max) + 10, column: -1).line == Int(Int32.max))
+    }
 }

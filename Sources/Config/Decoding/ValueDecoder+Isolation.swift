@@ -81,7 +81,7 @@ extension ValueDecoder where Value == [PluginIsolationDraft] {
                 }
                 let valueContext = KeyContext(key: name, scope: "in \(context.subject)")
                 if let mode = ValueDecoder<IsolationMode>.oneOf().decode(pair.value, valueContext, &diagnostics) {
-                    modes.append(PluginIsolationDraft(name: Located(value: name, mark: pair.key.mark, node: pair.key),
+                    modes.append(PluginIsolationDraft(name: Located(value: name, mark: pair.key.mark),
                                                       mode: mode))
                 }
             }

@@ -71,19 +71,18 @@ struct ValueDecoder<Value> {
     /// A decoder that keeps where the value was written.
     var located: ValueDecoder<Located<Value>> {
         ValueDecoder<Located<Value>>(expected: expected) { node, context, diagnostics in
-            decode(node, context, &diagnostics).map { Located(value: $0, mark: node.mark, node: node) }
+            decode(node, context, &diagnostics).map { Located(value: $0, mark: node.mark) }
         }
     }
 }
 
-/// A decoded value with the node it came from.
+/// A decoded value with where it was written.
 struct Located<Value> {
     /// The value.
     var value: Value
-    /// Where it was written.
+    /// Where it was written. (Only the mark: the node it came from is not kept, a load holds one of these per
+    /// value decoded.)
     var mark: YAMLMark
-    /// The node it was decoded from (for positions inside the value).
-    var node: YAMLNode
 }
 
 extension Located: Sendable where Value: Sendable {}

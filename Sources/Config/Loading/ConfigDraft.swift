@@ -171,7 +171,7 @@ extension ValueDecoder where Value == [ConfigDraft.GroupDraft] {
                         "invalid group name in \"groups\"; \(TaskNameRule.help)", at: pair.key.mark)
                     return nil
                 }
-                var group = ConfigDraft.GroupDraft(name: Located(value: name, mark: pair.key.mark, node: pair.key))
+                var group = ConfigDraft.GroupDraft(name: Located(value: name, mark: pair.key.mark))
                 ConfigDraft.GroupDraft.schema.decode(
                     pair.value, scope: "in group \"\(name)\"", into: &group, diagnostics: &diagnostics)
                 return group

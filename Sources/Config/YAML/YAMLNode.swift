@@ -1,12 +1,35 @@
 /// A 1-based position in the configuration text, as editors show it.
+///
+/// Stored in 32-bit fields: every node, key and decoded value of a load carries one (a 100,000-task file has about a
+/// million), so its size shows in the start-up peak.
 struct YAMLMark: Sendable, Hashable, Comparable {
+    private var storedLine: Int32
+    private var storedColumn: Int32
+    private var storedDocument: Int32
+
     /// 1-based line.
-    var line: Int
+    var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
     /// 1-based column, counted in Unicode scalars (as libyaml counts them).
-    var column: Int
+    var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
     /// Which document of a load the mark is in: 0 for the configuration file, 1... for runtime tasks (see
     /// `DiagnosticCollector.documents`).
-    var document = 0
+    var document: Int {
+        get { Int(storedDocument) }
+        set { storedDocument = Int32(clamping: newValue) }
+    }
+
+    /// A mark; positions beyond 32 bits (a line of over two billion) are clamped.
+    init(line: Int, column: Int, document: Int = 0) {
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
+        storedDocument = Int32(clamping: document)
+    }
 
     /// Earlier in the file first.
     static func < (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
@@ -23,7 +46,7 @@ struct YAMLMark: Sendable, Hashable, Comparable {
 struct YAMLNode: Sendable, Hashable {
     /// What the node holds.
     enum Content: Sendable, Hashable {
-        /// A scalar value.
+        /// A scalar value (boxed: inline, its 56 bytes made every node, sequence or mapping, that large).
         case scalar(YAMLScalar)
         /// A sequence of nodes in file order.
         case sequence([YAMLNode])
