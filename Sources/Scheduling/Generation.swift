@@ -52,8 +52,9 @@ public struct Generation: Sendable {
     public let configText: String?
     /// The runtime tasks (added through the API) this generation was built with, by name.
     public let runtimeTasks: [String: RuntimeTaskSource]
-    /// Where each task is in `tasks`, by name: the scheduler looks a task up for every action it performs.
-    private let positions: [String: Int]
+    /// Where each task is in `tasks`, by name: the scheduler looks a task up for every action it performs, and its
+    /// state machine finds its task states through the same index (one hash table for both).
+    let taskIndex: [String: Int32]
 
     init(number: Int, config: HousekeeperConfig, catalog: PluginCatalog, tasks: [ScheduledTask],
          dropped: [ConfigDiagnostic], configText: String? = nil, runtimeTasks: [RuntimeTaskSource] = []) {
@@ -65,11 +66,16 @@ public struct Generation: Sendable {
         self.tasks = tasks
         self.dropped = dropped
         // Names are unique in a valid configuration; should two ever collide, the first wins, as before.
-        positions = Dictionary(tasks.enumerated().map { ($1.spec.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(tasks.count)
+        for (position, task) in tasks.enumerated() where index[task.spec.name] == nil {
+            index[task.spec.name] = Int32(position)
+        }
+        taskIndex = index
     }
 
     /// A task by name (a dictionary lookup: this runs for every run the scheduler starts, queues or skips).
     public func task(named name: String) -> ScheduledTask? {
-        positions[name].map { tasks[$0] }
+        taskIndex[name].map { tasks[Int($0)] }
     }
 }

@@ -131,7 +131,7 @@ public actor Scheduler: Service {
             generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning,
             groups: generation.config.groups,
             groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
-            startup: true, lastSlots: lastSlots)
+            startup: true, lastSlots: lastSlots, index: generation.taskIndex)
         await restorePlannedRuns()
         logger.info("scheduler.started", metadata: [
             "tasks": "\(generation.tasks.count)", "paused": "\(paused.sorted())",
@@ -166,7 +166,8 @@ public actor Scheduler: Service {
         }
         pending += machine.install(
             next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
-            groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now())
+            groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now(),
+            index: next.taskIndex)
         for task in paused { machine.setPaused(task, true) }
         emit(.reloaded(generation: next.number))
         doorbell.ring()

@@ -83,7 +83,7 @@ public struct SchedulerStateMachine: Sendable {
         static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.run.serial == b.run.serial }
     }
 
-    var tasks: [String: TaskState] = [:]
+    var tasks = TaskTable()
     var timers = Heap<TimerEntry>()
     var delayed = Heap<DelayedEntry>()
     /// The waiting line, first come first; a deque, because runs leave it mostly from the front.
@@ -156,10 +156,12 @@ public struct SchedulerStateMachine: Sendable {
     /// strictly after `now`. Active runs of kept tasks stay counted; waiting runs of removed tasks are dropped.
     /// At start-up (`startup: true`), start-up tasks are scheduled after their delay, and slots missed since each
     /// task's last recorded slot (`lastSlots`) are handled by its catch-up policy.
+    /// - Parameter index: each task's position in `definitions`, when the caller has one already (the scheduler
+    ///   passes its generation's): the table then shares it instead of hashing every name again.
     public mutating func install(
         _ definitions: [TaskDefinition], maxRunning: Int, groups: [String: Int] = [:],
         groupRateLimits: [String: TaskDefinition.Limit] = [:], now: Micros,
-        startup: Bool = false, lastSlots: [String: Micros] = [:]
+        startup: Bool = false, lastSlots: [String: Micros] = [:], index: [String: Int32]? = nil
     ) -> [Action] {
         precondition(maxRunning >= 1)
         self.maxRunning = maxRunning
@@ -174,14 +176,22 @@ public struct SchedulerStateMachine: Sendable {
         }
         for upstream in dependents.keys { dependents[upstream]!.sort() }
         var actions: [Action] = []
-        var next: [String: TaskState] = [:]
-        // Sized once: growing it by doubling rehashed every task (6 % of a 100,000-task start-up's profile).
-        next.reserveCapacity(definitions.count)
+        // With the caller's index (names to positions in `definitions`) the table only needs its states; else it
+        // builds its own, sized once: growing it by doubling rehashed every task (6 % of a 100,000-task start-up).
+        var states: [TaskState?] = []
+        var next = TaskTable()
+        if index != nil {
+            states = Array(repeating: nil, count: definitions.count)
+        } else {
+            next.reserveCapacity(definitions.count)
+        }
         // Room for a timer per task at once: grown by doubling, the heap kept up to half its buffer unused.
         timers.reserveCapacity(timers.count + definitions.count)
         // Tasks with equal policies hold one copy of them.
         var policies: Set<Shared<TaskDefinition.Policies>> = []
-        for var definition in definitions {
+        for (position, var definition) in definitions.enumerated() {
+            // A name given twice (never in a valid configuration): only the one at the index's position is installed.
+            if let index, index[definition.name] != Int32(position) { continue }
             if definition.sharedPolicies !== TaskDefinition.defaultPolicies {
                 definition.sharedPolicies = policies.insert(definition.sharedPolicies).memberAfterInsert
             }
@@ -198,9 +208,10 @@ public struct SchedulerStateMachine: Sendable {
                     timers.insert(TimerEntry(at: at, task: definition.name, version: state.version))
                 }
             }
-            next[definition.name] = state
+            if index != nil { states[position] = state } else { next[definition.name] = state }
         }
-        let removed = Set(tasks.keys).subtracting(next.keys)
+        if let index { next = TaskTable(states: states, index: index) }
+        let removed = Set(tasks.names.filter { next[$0] == nil })
         tasks = next
         if !removed.isEmpty {
             actions += dropWaiting(reason: "task removed from the configuration") { removed.contains($0.task) }
@@ -335,7 +346,7 @@ public struct SchedulerStateMachine: Sendable {
             runningRuns[serial]!.stuckAt? += delta
         }
         guard delta < 0 else { return }
-        for name in tasks.keys {
+        for name in tasks.names {
             tasks[name]!.version += 1
             tasks[name]!.nextFire = tasks[name]!.definition.fireInstant(after: now)
             if let at = tasks[name]!.nextFire {
