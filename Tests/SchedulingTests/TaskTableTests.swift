@@ -41,4 +41,17 @@ struct TaskTableTests {
         #expect(Set(shared.tasks.names) == ["b", "c", "d"] && shared.activeRuns(of: "a") == 0)
         #expect(shared.nextFire(of: "d") == own.nextFire(of: "d") && shared.runningCount == own.runningCount)
     }
+
+    @Test func aTaskStateKeepsItsFieldsInFortyBytes() throws {
+        var state = SchedulerStateMachine.TaskState(definition: try definition("a"))
+        #expect(MemoryLayout<SchedulerStateMachine.TaskState>.stride == 40)
+        #expect(state.nextFire == nil && state.version == 0 && state.waiting == 0)
+        state.nextFire = t0
+        state.waiting += 3
+        state.version = Int(UInt32.max)
+        #expect(state.nextFire == t0 && state.waiting == 3 && state.version == Int(UInt32.max))
+        state.version += 1
+        state.nextFire = nil
+        #expect(state.version == 0 && state.nextFire == nil)
+    }
 }

@@ -25,13 +25,30 @@ public struct SchedulerStateMachine: Sendable {
                 yield &box.definition
             }
         }
-        var nextFire: Micros?
-        var version = 0
+        /// The task's next slot, if it has one.
+        var nextFire: Micros? {
+            get { storedNextFire == .min ? nil : storedNextFire }
+            set { storedNextFire = newValue ?? .min }
+        }
+        /// Bumped whenever the next slot is computed again: a timer entry of an older version is stale.
+        var version: Int {
+            get { Int(storedVersion) }
+            set { storedVersion = UInt32(truncatingIfNeeded: newValue) }
+        }
         /// Serials of runs calling the plugin.
         var running: Set<UInt64> = []
         /// Runs of the task in the waiting line or waiting for a window.
-        var waiting = 0
+        var waiting: Int {
+            get { Int(storedWaiting) }
+            set { storedWaiting = Int32(clamping: newValue) }
+        }
         var paused = false
+        // Narrow fields (40 bytes a state instead of 56; the table holds one per task): `Int64.min` for no next
+        // slot; a version only ever compared for equality, so wrapping after 4 billion changes of one task is
+        // harmless; a task's waiting runs are few (one per overlap rule, retry or window wait).
+        private var storedNextFire: Micros = .min
+        private var storedVersion: UInt32 = 0
+        private var storedWaiting: Int32 = 0
 
         init(definition: TaskDefinition) {
             box = DefinitionBox(definition)
