@@ -56,6 +56,7 @@ if "idle" in results:
     hk, aps = results["idle"]["housekeeper"], results["idle"]["apscheduler"]
     row("idle", "time to ready (s)", aps["ready"], hk["ready"], goal="≤ 2")
     row("idle", "RSS (MiB)", aps["rss_mib"], hk["rss_mib"], goal="≤ 100")
+    row("idle", "peak RSS while loading (MiB)", aps["hwm_mib"], hk["hwm_mib"])
     row("idle", "CPU over 30 s idle (s)", aps["idle_cpu"], hk["idle_cpu"], goal="≤ 0.01")
 if cron:
     hk = cron.get("housekeeper_common")
