@@ -33,7 +33,7 @@ struct TaskTableTests {
         #expect(shared.advance(to: t0 + 5 * second).map(Did.init) == ownRuns)
         #expect(shared.queuedCount == 1)
         // A reload without "a" and with a new "d": the waiting run of a removed task is dropped either way.
-        let reloaded = try [definitions[2], definitions[1], try definition("d", "*/5 * * * * *")]
+        let reloaded = [definitions[2], definitions[1], try definition("d", "*/5 * * * * *")]
         let ownReload = own.install(reloaded, maxRunning: 2, now: t0 + 6 * second).map(Did.init)
         let sharedReload = shared.install(
             reloaded, maxRunning: 2, now: t0 + 6 * second, index: ["c": 0, "b": 1, "d": 2]).map(Did.init)

@@ -1,4 +1,4 @@
-public import Cron
+import Cron
 
 /// An immutable value on the heap, held by every spec that has an equal one (see `TaskSpecInterner`); equal and
 /// hashed by value.
