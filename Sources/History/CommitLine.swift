@@ -38,8 +38,13 @@ final class CommitLine<Entry: Sendable>: Sendable {
 
     /// Adds an entry; it is committed with the next batch.
     func append(_ entry: Entry) {
+        append(contentsOf: CollectionOfOne(entry))
+    }
+
+    /// Adds `entries` together: they join the same commit.
+    func append(contentsOf entries: some Collection<Entry>) {
         let leads = line.withLock { line in
-            line.entries.append(entry)
+            line.entries.append(contentsOf: entries)
             defer { line.committing = true }
             return !line.committing
         }

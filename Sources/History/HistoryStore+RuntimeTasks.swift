@@ -99,10 +99,14 @@ extension HistoryStore {
     /// - Returns: false when there was no such planned run.
     @discardableResult
     public func deletePlannedRun(id: Int64) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM planned_run WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
-        }
+        try await writer.write { db in try Self.deletePlannedRun(id: id, in: db) }
+    }
+
+    /// Deletes the planned run `id` inside `db`'s current transaction; false when there was no such row.
+    @discardableResult
+    static func deletePlannedRun(id: Int64, in db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM planned_run WHERE id = ?", arguments: [id])
+        return db.changesCount > 0
     }
 
     private static func runtimeTask(_ row: Row) -> StoredRuntimeTask {

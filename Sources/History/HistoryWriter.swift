@@ -25,6 +25,11 @@ public final class HistoryWriter: Sendable {
         case markStarted(id: Int64, at: Int64)
         /// A run or queued run ended; only rows still `queued` or `running` change.
         case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
+        /// A planned run (`planned_run` row `id`) was decided: its row is deleted, in the same transaction as the
+        /// run's history row and only if that row was written. It must directly follow the insert in one
+        /// `enqueue([...])` call, so both join the same commit (after a crash the run is either in history or
+        /// still planned); anywhere else it does nothing.
+        case deletePlanned(id: Int64)
     }
 
     private enum Entry: Sendable {
@@ -70,6 +75,12 @@ public final class HistoryWriter: Sendable {
         append(.change(change))
     }
 
+    /// Queues changes that must be committed together (in the same transaction); returns at once.
+    public func enqueue(_ changes: [Change]) {
+        unwritten.value.add(changes.count, ordering: .relaxed)
+        line.append(contentsOf: changes.map { Entry.change($0) })
+    }
+
     /// Calls `body` (on the writer's queue) once every change queued before this call is committed or failed.
     public func whenCommitted(_ body: @escaping @Sendable () -> Void) {
         append(.committed(body))
@@ -106,10 +117,16 @@ public final class HistoryWriter: Sendable {
         var failed = 0
         do {
             try db.inTransaction {
+                // Whether the change before was an insert that was written: a planned run's row is deleted only then.
+                var previousInsertWritten = false
                 for change in folded(batch.compactMap { if case .change(let change) = $0 { change } else { nil } }) {
+                    let follows = previousInsertWritten
+                    previousInsertWritten = false
+                    if case .deletePlanned = change, !follows { continue }
                     do {
                         let written = try Self.apply(change, in: db)
                         if case .insert(let record, let reply) = change {
+                            previousInsertWritten = written
                             if let reply { replies.append((reply, written)) } else if !written {
                                 onFailure(
                                     "a row for task \(record.task) at \(record.scheduledAt) was not written: "
@@ -169,6 +186,8 @@ public final class HistoryWriter: Sendable {
                     record.output = output
                 }
                 if !folded { changes.append(change) }
+            case .deletePlanned:
+                changes.append(change)
             }
         }
         return changes
@@ -183,6 +202,8 @@ public final class HistoryWriter: Sendable {
             try HistoryStore.markStarted(id: id, at: at, in: db)
         case .finish(let id, let status, let at, let error, let output):
             try HistoryStore.finish(id: id, status: status, at: at, error: error, output: output, in: db)
+        case .deletePlanned(let id):
+            try HistoryStore.deletePlannedRun(id: id, in: db)
         }
         return true
     }

@@ -114,7 +114,8 @@ extension Scheduler {
         if let configOverride { configOverrides[serial] = configOverride }
     }
 
-    /// A planned run was decided (started, queued or skipped): its history row now speaks for it.
+    /// A planned run was decided without a history row (its task is gone): it is no longer planned. (A run decided
+    /// with a row has its `planned_run` row deleted in that row's commit: see `insertRow`.)
     func settlePlanned(_ serial: UInt64) async {
         guard let id = plannedRows.removeValue(forKey: serial) else { return }
         _ = await write { try await $0.deletePlannedRun(id: id) }

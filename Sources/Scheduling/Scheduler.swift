@@ -336,12 +336,7 @@ public actor Scheduler: Service {
 
     private func perform(_ action: SchedulerAction) async {
         switch action {
-        case .start(let run), .queue(let run, _):
-            await settlePlanned(run.serial)
-        case .skip(let run, _):
-            await settlePlanned(run.serial)
-            configOverrides[run.serial] = nil
-        case .dropQueued(let run, _):
+        case .skip(let run, _), .dropQueued(let run, _):
             configOverrides[run.serial] = nil
         default:
             break
@@ -359,13 +354,14 @@ public actor Scheduler: Service {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
+                await settlePlanned(run.serial)
                 decided(run.serial, nil)
                 return
             }
             let now = clock.now()
             var record = record(for: run, plugin: task.plugin.name, status: .running)
             record.startedAt = now
-            guard let id = await insertRow(record) else {
+            guard let id = await insertRow(record, deciding: run.serial) else {
                 logger.debug("slot.taken", metadata: ["task.name": "\(run.task)", "slot": "\(run.scheduledAt)"])
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 decided(run.serial, nil)
@@ -385,7 +381,7 @@ public actor Scheduler: Service {
             let plugin = generation.task(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
-            let id = await insertRow(record)
+            let id = await insertRow(record, deciding: run.serial)
             decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
             if let id {
                 queued[run.serial] = id
@@ -400,7 +396,7 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
-            let id = await insertRow(record)
+            let id = await insertRow(record, deciding: run.serial)
             decided(run.serial, id.map { RunDecision(id: $0, status: .skipped, reason: reason) })
             if let id {
                 if let held = throttle.allow("skip|\(run.task)|\(reason.prefix(24))", now: clock.now()) {
@@ -453,15 +449,21 @@ public actor Scheduler: Service {
     /// Only a scheduled first attempt has a slot to take, and only one at or before its task's last recorded
     /// slot can find it taken (after a backward clock step, or a catch-up run queued after its group's skip row):
     /// that one waits for the database's answer. Every other row is queued and its id returned at once.
-    private func insertRow(_ record: RunRecord) async -> Int64? {
+    ///
+    /// The row decides the run `serial`: if that is a planned run, its `planned_run` row is deleted in the same
+    /// commit (so after a crash the run is either in history or still planned, never both or neither).
+    private func insertRow(_ record: RunRecord, deciding serial: UInt64) async -> Int64? {
         var record = record
         let id = nextRunID
         nextRunID += 1
         record.id = id
+        let planned = plannedRows.removeValue(forKey: serial)
         guard record.attempt == 1, record.trigger == .schedule || record.trigger == .catchUp else {
-            recorder.enqueue(.insert(record))
+            recorder.enqueue([.insert(record)] + (planned.map { [.deletePlanned(id: $0)] } ?? []))
             return id
         }
+        // A slot's row: planned runs (extra runs, not slots) never come here; should one, its row goes on its own.
+        if let planned { _ = await write { try await $0.deletePlannedRun(id: planned) } }
         let last = lastRecordedSlot[record.task]
         lastRecordedSlot[record.task] = max(last ?? record.scheduledAt, record.scheduledAt)
         if let last, record.scheduledAt <= last {
@@ -483,7 +485,7 @@ public actor Scheduler: Service {
             var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .cancelled)
             record.finishedAt = now
             record.error = reason
-            id = await insertRow(record)
+            id = await insertRow(record, deciding: run.serial)
         }
         _ = machine.finished(serial: run.serial, end: .interrupted, now: now)
         decided(run.serial, id.map { RunDecision(id: $0, status: .cancelled, reason: reason) })

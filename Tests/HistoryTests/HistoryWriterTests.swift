@@ -47,6 +47,25 @@ import Testing
         #expect(rows.map(\.id) == [10])
     }
 
+    @Test func aPlannedRunLeavesThePlanInTheCommitOfItsRowAndOnlyIfTheRowIsWritten() async throws {
+        let store = try HistoryStore.inMemory()
+        let writer = HistoryWriter(store: store) { _, _ in }
+        let decided = try await store.planRun(task: "a", dueAt: 100, config: nil, at: 1)
+        let refused = try await store.planRun(task: "b", dueAt: 100, config: nil, at: 1)
+        let alone = try await store.planRun(task: "c", dueAt: 100, config: nil, at: 1)
+        var manual = row(1, "a", at: 100)
+        manual.trigger = .manual
+        writer.enqueue([.insert(manual), .deletePlanned(id: decided)])
+        // A row that is not written (its slot has one already) leaves its plan in place, to run after a restart.
+        writer.enqueue(.insert(row(2, "b", at: 100)))
+        writer.enqueue([.insert(row(3, "b", at: 100)), .deletePlanned(id: refused)])
+        // Not right after an insert: nothing to pair it with, so nothing happens.
+        writer.enqueue(.deletePlanned(id: alone))
+        await writer.flush()
+        #expect(try await store.plannedRuns().map(\.id) == [refused, alone])
+        #expect(try await store.runs(RunQuery(limit: 10)).compactMap(\.id).sorted() == [1, 2])
+    }
+
     @Test func theNextIDIsAboveEveryIDTheTableHasHadEvenDeletedOnes() async throws {
         let store = try HistoryStore.inMemory()
         #expect(try await store.nextRunID() == 1)
