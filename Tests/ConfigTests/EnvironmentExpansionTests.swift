@@ -57,4 +57,15 @@ struct EnvironmentExpansionTests {
         #expect(found.count == 1)
         #expect(found.first?.message.hasPrefix("invalid environment variable name \"1TZ\"") == true)
     }
+
+    @Test func onlyTheValuesWithAVariableChangeDeepInsideListsAndMappings() throws {
+        let yaml = """
+            tasks:
+              - {name: a, plugin: p, schedule: "0 3 * * *", after: [b], config: {path: "${ROOT}/a", keep: 5}}
+              - {name: b, plugin: p, schedule: "0 4 * * *", config: {path: /fixed/$HOME/b}}
+            """
+        let config = try #require(Fixture.config(yaml, environment: ["ROOT": "/srv"]))
+        #expect(config.tasks.map(\.configJSON) == [#"{"path":"/srv/a","keep":5}"#, #"{"path":"/fixed/$HOME/b"}"#])
+        #expect(config.tasks.map(\.after) == [["b"], []])
+    }
 }
