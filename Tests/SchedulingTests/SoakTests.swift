@@ -3,10 +3,12 @@ import Cron
 import History
 import PluginHost
 @testable import Scheduling
+import Synchronization
 import Testing
 
 /// 500 tasks at mixed schedules and policies for 40 minutes of manual-clock time, with random durations, failures,
-/// timeouts and overlaps, performed against a real SQLite history the way the scheduler performs them. Afterwards
+/// timeouts and overlaps, performed against a real SQLite history the way the scheduler performs them: ids handed
+/// out in memory and every row, start and outcome queued on a `HistoryWriter` (group commits, folding). Afterwards
 /// every slot has exactly one row and the counts add up.
 @Suite struct SoakTests {
     /// A small deterministic generator (SplitMix64), so a failure reproduces.
@@ -47,6 +49,17 @@ import Testing
             })
         }
         let store = try HistoryStore.inMemory()
+        let failures = Mutex<[String]>([])
+        let writer = HistoryWriter(store: store) { message, _ in failures.withLock { $0.append(message) } }
+        var nextID = try await store.nextRunID()
+        /// Queues a new row with the next id, as `Scheduler.insertRow` does (no slot repeats here: no clock steps).
+        func insert(_ record: RunRecord) -> Int64 {
+            var record = record
+            record.id = nextID
+            nextID += 1
+            writer.enqueue(.insert(record))
+            return record.id!
+        }
         var machine = SchedulerStateMachine(maxRunning: 64)
         var now = t0
         let end = t0 + 40 * minute
@@ -55,25 +68,18 @@ import Testing
         var queued: [UInt64: Int64] = [:]
         var counts: [String: Int] = [:]
 
-        func perform(_ actions: [SchedulerAction], random: inout SplitMix) async throws -> [SchedulerAction] {
-            var follow: [SchedulerAction] = []
+        func perform(_ actions: [SchedulerAction], random: inout SplitMix) {
             for action in actions {
                 switch action {
                 case .start(let run), .startQueued(let run):
                     let id: Int64
                     if case .startQueued = action, let queuedID = queued.removeValue(forKey: run.serial) {
-                        try await store.markStarted(id: queuedID, at: now)
+                        writer.enqueue(.markStarted(id: queuedID, at: now))
                         id = queuedID
                     } else {
-                        let record = RunRecord(
+                        id = insert(RunRecord(
                             task: run.task, plugin: "soak", trigger: run.trigger.historyKind,
-                            scheduledAt: run.scheduledAt, startedAt: now, status: .running, attempt: run.attempt)
-                        guard let inserted = try await store.insert(record)?.id else {
-                            counts["slot-taken", default: 0] += 1
-                            follow += machine.finished(serial: run.serial, end: .cancelled, now: now)
-                            continue
-                        }
-                        id = inserted
+                            scheduledAt: run.scheduledAt, startedAt: now, status: .running, attempt: run.attempt))
                     }
                     let duration = Micros.random(in: 1...150, using: &random) * second
                     let roll = Int.random(in: 0..<100, using: &random)
@@ -84,16 +90,17 @@ import Testing
                     let record = RunRecord(
                         task: run.task, plugin: "soak", trigger: run.trigger.historyKind,
                         scheduledAt: run.scheduledAt, status: .queued, attempt: run.attempt, queuedAt: now)
-                    if let id = try await store.insert(record)?.id { queued[run.serial] = id }
+                    queued[run.serial] = insert(record)
                 case .skip(let run, let reason):
                     let record = RunRecord(
                         task: run.task, plugin: "soak", trigger: run.trigger.historyKind,
                         scheduledAt: run.scheduledAt, finishedAt: now, status: .skipped, attempt: run.attempt,
                         error: reason)
-                    if try await store.insert(record) != nil { counts["skipped", default: 0] += 1 }
+                    _ = insert(record)
+                    counts["skipped", default: 0] += 1
                 case .dropQueued(let run, let reason):
                     if let id = queued.removeValue(forKey: run.serial) {
-                        try await store.finish(id: id, status: .cancelled, at: now, error: reason, output: nil)
+                        writer.enqueue(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
                         counts["dropped", default: 0] += 1
                     }
                 case .stop(let run, let reason):
@@ -104,11 +111,11 @@ import Testing
                     counts["stuck", default: 0] += 1
                 }
             }
-            return follow
         }
 
         while now <= end {
-            while !pending.isEmpty { pending = try await perform(pending, random: &random) }
+            perform(pending, random: &random)
+            pending = []
             let nextEnd = live.values.map(\.endsAt).min()
             guard let next = [machine.nextWakeup, nextEnd].compactMap({ $0 }).min(), next <= end else { break }
             now = next
@@ -124,7 +131,7 @@ import Testing
                     default: (.failed, run.end)
                     }
                 }
-                try await store.finish(id: run.id, status: status, at: now, error: nil, output: nil)
+                writer.enqueue(.finish(id: run.id, status: status, at: now, error: nil, output: nil))
                 counts[status.rawValue, default: 0] += 1
                 pending += machine.finished(serial: serial, end: ended, now: now)
             }
@@ -132,12 +139,14 @@ import Testing
         }
         // Shutdown: waiting runs are dropped, running ones end interrupted.
         pending += machine.drainQueue(reason: "shutdown")
-        while !pending.isEmpty { pending = try await perform(pending, random: &random) }
+        perform(pending, random: &random)
         for (serial, run) in live {
-            try await store.finish(id: run.id, status: .interrupted, at: now, error: nil, output: nil)
+            writer.enqueue(.finish(id: run.id, status: .interrupted, at: now, error: nil, output: nil))
             counts["interrupted", default: 0] += 1
             _ = machine.finished(serial: serial, end: .interrupted, now: now)
         }
+        await writer.flush()
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 }.prefix(3))")
 
         let rows = try await store.runs(RunQuery(limit: 1_000_000))
         // Every slot of every task in the window has exactly one scheduled first-attempt row.
