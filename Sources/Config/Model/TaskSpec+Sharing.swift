@@ -1,19 +1,5 @@
 import Cron
 
-/// An immutable value on the heap, held by every spec that has an equal one (see `TaskSpecInterner`); equal and
-/// hashed by value.
-public final class Shared<Value: Sendable & Hashable>: Sendable, Hashable {
-    /// The value.
-    public let value: Value
-
-    /// Boxes `value`.
-    public init(_ value: Value) { self.value = value }
-
-    public static func == (lhs: Shared, rhs: Shared) -> Bool { lhs === rhs || lhs.value == rhs.value }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
-}
-
 extension TaskSpec.Fields {
     /// A location in the task's own file and JSON pointer, kept as a line and a column (8 bytes instead of a
     /// `SourceLocation`'s 48); any other location is boxed.
