@@ -38,13 +38,8 @@ final class CommitLine<Entry: Sendable>: Sendable {
 
     /// Adds an entry; it is committed with the next batch.
     func append(_ entry: Entry) {
-        append(contentsOf: CollectionOfOne(entry))
-    }
-
-    /// Adds `entries` together: they join the same commit.
-    func append(contentsOf entries: some Collection<Entry>) {
         let leads = line.withLock { line in
-            line.entries.append(contentsOf: entries)
+            line.entries.append(entry)
             defer { line.committing = true }
             return !line.committing
         }

@@ -20,16 +20,14 @@ public final class HistoryWriter: Sendable {
     /// One change to the `run` table.
     public enum Change: Sendable {
         /// A new row with its id set. `reply` (if any) learns whether it was written (false: its slot was taken).
-        case insert(RunRecord, reply: (@Sendable (Bool) -> Void)? = nil)
+        /// `settlingPlan`: the row decides a planned run (`planned_run` row of that id), which is deleted with it,
+        /// in the same transaction and only if the row is written: after a crash the run is either in history or
+        /// still planned.
+        case insert(RunRecord, reply: (@Sendable (Bool) -> Void)? = nil, settlingPlan: Int64? = nil)
         /// A queued run started.
         case markStarted(id: Int64, at: Int64)
         /// A run or queued run ended; only rows still `queued` or `running` change.
         case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
-        /// A planned run (`planned_run` row `id`) was decided: its row is deleted, in the same transaction as the
-        /// run's history row and only if that row was written. It must directly follow the insert in one
-        /// `enqueue([...])` call, so both join the same commit (after a crash the run is either in history or
-        /// still planned); anywhere else it does nothing.
-        case deletePlanned(id: Int64)
     }
 
     private enum Entry: Sendable {
@@ -75,12 +73,6 @@ public final class HistoryWriter: Sendable {
         append(.change(change))
     }
 
-    /// Queues changes that must be committed together (in the same transaction); returns at once.
-    public func enqueue(_ changes: [Change]) {
-        unwritten.value.add(changes.count, ordering: .relaxed)
-        line.append(contentsOf: changes.map { Entry.change($0) })
-    }
-
     /// Calls `body` (on the writer's queue) once every change queued before this call is committed or failed.
     public func whenCommitted(_ body: @escaping @Sendable () -> Void) {
         append(.committed(body))
@@ -117,16 +109,10 @@ public final class HistoryWriter: Sendable {
         var failed = 0
         do {
             try db.inTransaction {
-                // Whether the change before was an insert that was written: a planned run's row is deleted only then.
-                var previousInsertWritten = false
                 for change in folded(batch.compactMap { if case .change(let change) = $0 { change } else { nil } }) {
-                    let follows = previousInsertWritten
-                    previousInsertWritten = false
-                    if case .deletePlanned = change, !follows { continue }
                     do {
                         let written = try Self.apply(change, in: db)
-                        if case .insert(let record, let reply) = change {
-                            previousInsertWritten = written
+                        if case .insert(let record, let reply, _) = change {
                             if let reply { replies.append((reply, written)) } else if !written {
                                 onFailure(
                                     "a row for task \(record.task) at \(record.scheduledAt) was not written: "
@@ -136,7 +122,7 @@ public final class HistoryWriter: Sendable {
                     } catch {
                         // A failed statement is rolled back alone (SQLite statement atomicity).
                         failed += 1
-                        if case .insert(_, let reply?) = change { replies.append((reply, false)) }
+                        if case .insert(_, let reply?, _) = change { replies.append((reply, false)) }
                         onFailure("\(error)", 1)
                     }
                 }
@@ -161,14 +147,16 @@ public final class HistoryWriter: Sendable {
         var inserted: [Int64: Int] = [:]
         /// Applies `update` to the row `id` inserted in this batch; false when it was not inserted in this batch.
         func fold(into id: Int64, _ update: (inout RunRecord) -> Void) -> Bool {
-            guard let index = inserted[id], case .insert(var record, let reply) = changes[index] else { return false }
+            guard let index = inserted[id], case .insert(var record, let reply, let plan) = changes[index] else {
+                return false
+            }
             update(&record)
-            changes[index] = .insert(record, reply: reply)
+            changes[index] = .insert(record, reply: reply, settlingPlan: plan)
             return true
         }
         for change in batch {
             switch change {
-            case .insert(let record, _):
+            case .insert(let record, _, _):
                 if let id = record.id { inserted[id] = changes.count }
                 changes.append(change)
             case .markStarted(let id, let at):
@@ -186,8 +174,6 @@ public final class HistoryWriter: Sendable {
                     record.output = output
                 }
                 if !folded { changes.append(change) }
-            case .deletePlanned:
-                changes.append(change)
             }
         }
         return changes
@@ -196,14 +182,21 @@ public final class HistoryWriter: Sendable {
     /// Applies one change; returns false for an insert whose slot is taken.
     private static func apply(_ change: Change, in db: Database) throws -> Bool {
         switch change {
-        case .insert(let record, _):
+        case .insert(let record, _, nil):
             return try HistoryStore.insertRow(record, in: db)
+        case .insert(let record, _, let plan?):
+            // The row and the plan's removal succeed or fail together.
+            var written = false
+            try db.inSavepoint {
+                written = try HistoryStore.insertRow(record, in: db)
+                if written { try HistoryStore.deletePlannedRun(id: plan, in: db) }
+                return .commit
+            }
+            return written
         case .markStarted(let id, let at):
             try HistoryStore.markStarted(id: id, at: at, in: db)
         case .finish(let id, let status, let at, let error, let output):
             try HistoryStore.finish(id: id, status: status, at: at, error: error, output: output, in: db)
-        case .deletePlanned(let id):
-            try HistoryStore.deletePlannedRun(id: id, in: db)
         }
         return true
     }

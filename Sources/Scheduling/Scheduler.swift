@@ -459,7 +459,7 @@ public actor Scheduler: Service {
         record.id = id
         let planned = plannedRows.removeValue(forKey: serial)
         guard record.attempt == 1, record.trigger == .schedule || record.trigger == .catchUp else {
-            recorder.enqueue([.insert(record)] + (planned.map { [.deletePlanned(id: $0)] } ?? []))
+            recorder.enqueue(.insert(record, settlingPlan: planned))
             return id
         }
         // A slot's row: planned runs (extra runs, not slots) never come here; should one, its row goes on its own.

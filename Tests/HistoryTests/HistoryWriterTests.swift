@@ -52,17 +52,15 @@ import Testing
         let writer = HistoryWriter(store: store) { _, _ in }
         let decided = try await store.planRun(task: "a", dueAt: 100, config: nil, at: 1)
         let refused = try await store.planRun(task: "b", dueAt: 100, config: nil, at: 1)
-        let alone = try await store.planRun(task: "c", dueAt: 100, config: nil, at: 1)
+        let untouched = try await store.planRun(task: "c", dueAt: 100, config: nil, at: 1)
         var manual = row(1, "a", at: 100)
         manual.trigger = .manual
-        writer.enqueue([.insert(manual), .deletePlanned(id: decided)])
+        writer.enqueue(.insert(manual, settlingPlan: decided))
         // A row that is not written (its slot has one already) leaves its plan in place, to run after a restart.
         writer.enqueue(.insert(row(2, "b", at: 100)))
-        writer.enqueue([.insert(row(3, "b", at: 100)), .deletePlanned(id: refused)])
-        // Not right after an insert: nothing to pair it with, so nothing happens.
-        writer.enqueue(.deletePlanned(id: alone))
+        writer.enqueue(.insert(row(3, "b", at: 100), settlingPlan: refused))
         await writer.flush()
-        #expect(try await store.plannedRuns().map(\.id) == [refused, alone])
+        #expect(try await store.plannedRuns().map(\.id) == [refused, untouched])
         #expect(try await store.runs(RunQuery(limit: 10)).compactMap(\.id).sorted() == [1, 2])
     }
 
@@ -107,7 +105,7 @@ import Testing
             .finish(id: 7, status: .failed, at: 121, error: "boom", output: nil),
         ])
         #expect(folded.count == 3, "row 1's start and outcomes join its insert; row 7 was inserted in an earlier batch")
-        guard case .insert(let record, _) = folded.first else {
+        guard case .insert(let record, _, _) = folded.first else {
             Issue.record("the insert comes first: \(folded)")
             return
         }

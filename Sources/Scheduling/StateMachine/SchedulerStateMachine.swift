@@ -14,9 +14,9 @@ public struct SchedulerStateMachine: Sendable {
     public typealias Action = SchedulerAction
 
     struct TaskState {
-        /// The definition lives in a box of its own: the table holds one `TaskState` per task in a hash table
-        /// sized for a quarter more than the tasks (and a power of two), so a 400-byte inline definition made
-        /// 100,000 tasks' table about 110 MB; boxed it is 17 MB plus the definitions themselves.
+        /// The definition lives in a box of its own, so a state read out of the table (`tasks[name]` returns a copy)
+        /// costs two references, not a copy of every field of the definition. (It was first boxed for memory, when
+        /// the table was a hash table with up to 2.6 slots per task; `TaskTable` now holds one state per task.)
         private var box: DefinitionBox
         var definition: TaskDefinition {
             _read { yield box.definition }
