@@ -6,12 +6,12 @@ public import Cron
 /// the same task, so a copy costs a reference (100,000 tasks used to keep two inline copies of 850 bytes, about
 /// 170 MB; issue 8's idle workload). Inside, the settings most tasks leave at their defaults are one `Options`
 /// shared by every task that has the same ones, and equal cron expressions are one copy (`TaskSpecInterner`): a
-/// task is about 240 bytes. Fields read and write as before (`spec.name`, `spec.retry = ...`) through `Fields`;
+/// task is about 240 bytes. Fields and settings read and write alike (`spec.name`, `spec.retry = ...`);
 /// a write to a shared spec or shared settings copies them first.
 @dynamicMemberLookup
 public struct TaskSpec: Sendable, Hashable {
     /// The task's fields: the ones every task sets stored here, the settings it may leave at their defaults in a
-    /// shared `Options` (read and written as fields too: `fields.retry`).
+    /// shared `Options` (`options`; a spec reads and writes them like fields: `spec.retry`).
     public struct Fields: Sendable, Hashable {
         /// Unique task name.
         public var name: String
@@ -54,7 +54,7 @@ public struct TaskSpec: Sendable, Hashable {
         private var pluginSpot: Spot
         private var configSpot: Spot
         /// Holds the settings a task may leave at their defaults (`options`).
-        var sharedOptions = defaultOptions
+        @usableFromInline var sharedOptions = defaultOptions
 
         /// The settings a task may leave at their defaults, all at once.
         public var options: Options {
@@ -100,6 +100,21 @@ public struct TaskSpec: Sendable, Hashable {
         }
     }
 
+    /// A setting of `Options`, read or written like a field (`spec.retry`, `spec.limits.memory = ...`); a write
+    /// stores a new copy of the settings (the shared one is never changed). A key path straight into `Options`:
+    /// one through a dynamic-member subscript of `Fields` was built at run time on every access (seconds at
+    /// 100,000 tasks).
+    @inlinable
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Options, Value>) -> Value {
+        get { storage.fields.sharedOptions.value[keyPath: path] }
+        set {
+            var options = storage.fields.sharedOptions.value
+            options[keyPath: path] = newValue
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            storage.fields.sharedOptions = Shared(options)
+        }
+    }
+
     /// Creates a task; the loader does this for each valid task, tests of other modules may do it directly.
     /// - Parameters:
     ///   - location: where the task is defined; also the default for `pluginLocation` and `configLocation`.
@@ -124,7 +139,7 @@ public struct TaskSpec: Sendable, Hashable {
         fields.timeout = timeout
         fields.overlap = overlap
         fields.configJSON = configJSON
-        fields.description = description
+        fields.options.description = description
         fields.pluginLocation = pluginLocation ?? location
         fields.configLocation = configLocation ?? location
         storage = Storage(fields)

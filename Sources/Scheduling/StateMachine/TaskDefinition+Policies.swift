@@ -2,8 +2,8 @@ public import Config
 
 extension TaskDefinition {
     /// The policies a task may leave at their defaults: limits, retries, catch-up, windows, hooks, dependencies,
-    /// start-up, one-time and interval timing, rate limits. Read and written through the definition's properties
-    /// of the same names (`definition.retry`).
+    /// start-up, one-time and interval timing, rate limits. Read and written like the definition's own properties
+    /// (`definition.retry`, through `subscript(dynamicMember:)`).
     ///
     /// Kept apart so that tasks with equal policies share one copy (`SchedulerStateMachine.install` shares them):
     /// the state machine holds a definition per task, and 100,000 tasks (issue 8's idle workload) each holding
@@ -59,102 +59,14 @@ extension TaskDefinition {
     /// The policies every definition starts with, one copy for all.
     static let defaultPolicies = Shared(Policies())
 
-    // Each policy, read and written like a stored property; a write stores a new copy of the policies.
-
-    /// With `overlap: allow`, how many runs may be active at once.
-    public var maxInstances: Int {
-        get { sharedPolicies.value.maxInstances }
-        set { setPolicy(\.maxInstances, newValue) }
-    }
-    /// The task's concurrency group, if any.
-    public var group: String? {
-        get { sharedPolicies.value.group }
-        set { setPolicy(\.group, newValue) }
-    }
-    /// Reported stuck this long after `should_stop` if still running.
-    public var timeoutGrace: Micros {
-        get { sharedPolicies.value.timeoutGrace }
-        set { setPolicy(\.timeoutGrace, newValue) }
-    }
-    /// Retry policy, if any.
-    public var retry: RetryPolicy? {
-        get { sharedPolicies.value.retry }
-        set { setPolicy(\.retry, newValue) }
-    }
-    /// What happens to slots later than `maxLateness` (missed slots).
-    public var catchUp: CatchUpPolicy {
-        get { sharedPolicies.value.catchUp }
-        set { setPolicy(\.catchUp, newValue) }
-    }
-    /// With `catch_up: all`, at most this many missed slots run.
-    public var maxCatchUp: Int {
-        get { sharedPolicies.value.maxCatchUp }
-        set { setPolicy(\.maxCatchUp, newValue) }
-    }
-    /// Windows in which runs may start; empty for always.
-    public var windows: [TimeWindow] {
-        get { sharedPolicies.value.windows }
-        set { setPolicy(\.windows, newValue) }
-    }
-    /// What happens to a run outside the windows: skipped, or waits for the next opening.
-    public var windowPolicy: WindowPolicy {
-        get { sharedPolicies.value.windowPolicy }
-        set { setPolicy(\.windowPolicy, newValue) }
-    }
-    /// Tasks whose end triggers this one.
-    public var after: [String] {
-        get { sharedPolicies.value.after }
-        set { setPolicy(\.after, newValue) }
-    }
-    /// Which outcome of an `after` task triggers this one.
-    public var afterCondition: DependencyCondition {
-        get { sharedPolicies.value.afterCondition }
-        set { setPolicy(\.afterCondition, newValue) }
-    }
-    /// Tasks to run when a run of this one fails for good.
-    public var onFailure: [String] {
-        get { sharedPolicies.value.onFailure }
-        set { setPolicy(\.onFailure, newValue) }
-    }
-    /// Tasks to run when a run of this one succeeds.
-    public var onSuccess: [String] {
-        get { sharedPolicies.value.onSuccess }
-        set { setPolicy(\.onSuccess, newValue) }
-    }
-    /// Run once at daemon start, after `startupDelay`.
-    public var startup: Bool {
-        get { sharedPolicies.value.startup }
-        set { setPolicy(\.startup, newValue) }
-    }
-    /// How long after start-up the start-up run waits.
-    public var startupDelay: Micros {
-        get { sharedPolicies.value.startupDelay }
-        set { setPolicy(\.startupDelay, newValue) }
-    }
-    /// One-time instants (`at:`), sorted.
-    public var at: [Micros] {
-        get { sharedPolicies.value.at }
-        set { setPolicy(\.at, newValue) }
-    }
-    /// An interval schedule (`every:`), if any.
-    public var every: Interval? {
-        get { sharedPolicies.value.every }
-        set { setPolicy(\.every, newValue) }
-    }
-    /// At most `runs` starts per `per` microseconds.
-    public var rateLimit: Limit? {
-        get { sharedPolicies.value.rateLimit }
-        set { setPolicy(\.rateLimit, newValue) }
-    }
-    /// What happens to a run over the rate limit: it waits, or is skipped.
-    public var ratePolicy: RatePolicy {
-        get { sharedPolicies.value.ratePolicy }
-        set { setPolicy(\.ratePolicy, newValue) }
-    }
-
-    private mutating func setPolicy<Value>(_ path: WritableKeyPath<Policies, Value>, _ value: Value) {
-        var policies = sharedPolicies.value
-        policies[keyPath: path] = value
-        sharedPolicies = Shared(policies)
+    /// A policy, read or written like a stored property (`definition.retry`); a write stores a new copy of the
+    /// policies (the shared one is never changed).
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Policies, Value>) -> Value {
+        get { sharedPolicies.value[keyPath: path] }
+        set {
+            var policies = sharedPolicies.value
+            policies[keyPath: path] = newValue
+            sharedPolicies = Shared(policies)
+        }
     }
 }

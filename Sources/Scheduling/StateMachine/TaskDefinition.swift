@@ -3,6 +3,7 @@ public import Cron
 
 /// What the state machine knows about a task: its schedule and every execution policy, with durations in
 /// microseconds. Built from a `TaskSpec` by the generation; tests build it directly.
+@dynamicMemberLookup
 public struct TaskDefinition: Sendable {
     /// Task name (unique).
     public var name: String
@@ -102,7 +103,7 @@ public struct TaskDefinition: Sendable {
 
     /// The distance between two consecutive slots from a fixed reference (for the default `max_wait`).
     var typicalInterval: Micros? {
-        if let every { return every.every }
+        if let every = self.every { return every.every }
         let reference: Micros = 1_767_225_600_000_000
         guard let first = fireInstant(after: reference), let second = fireInstant(after: first) else { return nil }
         return second - first
@@ -111,7 +112,7 @@ public struct TaskDefinition: Sendable {
     /// Whether the task has slots of its own (cron, `at`, or a fixed-rate `every`), as opposed to runs that only
     /// come from start-up, other tasks, operators, or the end of its previous run.
     var hasClockSlots: Bool {
-        schedule != nil || !at.isEmpty || (every.map { !$0.afterFinish } ?? false)
+        schedule != nil || !self.at.isEmpty || (self.every.map { !$0.afterFinish } ?? false)
     }
 
     /// Two definitions with the same key fire at the same instants.
@@ -119,8 +120,8 @@ public struct TaskDefinition: Sendable {
         if let schedule {
             return "cron|\(schedule.expression.source)|\(schedule.zone.identifier)|\(schedule.dstGap.rawValue)|\(jitterOffset)"
         }
-        if !at.isEmpty { return "at|\(at.map(String.init).joined(separator: ","))|\(jitterOffset)" }
-        if let every {
+        if !self.at.isEmpty { return "at|\(self.at.map(String.init).joined(separator: ","))|\(jitterOffset)" }
+        if let every = self.every {
             return "every|\(every.every)|\(every.anchor.map(String.init) ?? "-")|\(every.afterFinish)|\(zone.identifier)|\(jitterOffset)"
         }
         return nil
@@ -133,10 +134,10 @@ public struct TaskDefinition: Sendable {
     /// How the task is timed, for `list`, `check` and the API: `"0 3 * * *"`, `every 15m from 00:05`, `at ...`.
     public var timingDescription: String? {
         if let schedule { return "\"\(schedule.expression.source)\"" }
-        if !at.isEmpty {
-            return "at " + at.map { CronFormat.rfc3339($0.floorSeconds, in: zone) }.joined(separator: ", ")
+        if !self.at.isEmpty {
+            return "at " + self.at.map { CronFormat.rfc3339($0.floorSeconds, in: zone) }.joined(separator: ", ")
         }
-        if let every {
+        if let every = self.every {
             var text = "every \(Self.durationText(every.every))"
             if let anchor = every.anchor {
                 let seconds = anchor / 1_000_000
@@ -167,10 +168,10 @@ public struct TaskDefinition: Sendable {
         if let schedule {
             return schedule.next(after: shifted.floorSeconds).map { $0 * 1_000_000 + jitterOffset }
         }
-        if !at.isEmpty {
-            return at.first { $0 > shifted }.map { $0 + jitterOffset }
+        if !self.at.isEmpty {
+            return self.at.first { $0 > shifted }.map { $0 + jitterOffset }
         }
-        guard let every, !every.afterFinish, every.every > 0 else { return nil }
+        guard let every = self.every, !every.afterFinish, every.every > 0 else { return nil }
         guard let anchor = every.anchor else {
             // Fixed rate in real time: multiples of the interval since the epoch (stable across restarts).
             let quotient = shifted >= 0 ? shifted / every.every : -((-shifted - 1) / every.every) - 1
@@ -213,12 +214,12 @@ public struct TaskDefinition: Sendable {
 
     /// Whether a run may start at `instant` under the task's windows.
     func windowIsOpen(at instant: Micros) -> Bool {
-        guard !windows.isEmpty else { return true }
+        guard !self.windows.isEmpty else { return true }
         let local = instant.floorSeconds + Int64(zone.offset(at: instant.floorSeconds))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let weekday = Int(((days + 4) % 7 + 7) % 7)  // 1970-01-01 was a Thursday
         let minute = Int((local - days * 86_400) / 60)
-        return windows.contains { $0.contains(weekday: weekday, minute: minute) }
+        return self.windows.contains { $0.contains(weekday: weekday, minute: minute) }
     }
 
     /// The next instant at or after `instant` at which a window is open (minute resolution, within 8 days).
