@@ -58,7 +58,9 @@ extension Reloader {
     ) async -> Result<ScheduledTask?, RuntimeTaskError> {
         let previous = await scheduler.generation
         guard previous.configText != nil else {
-            return .failure(.unavailable("runtime tasks are switched off (api.enabled or api.runtime_tasks is false)"))
+            return .failure(.unavailable(
+                "runtime tasks are switched off in \(previous.config.file) (api.enabled or api.runtime_tasks is false); "
+                    + "set both to true and reload (SIGHUP) to add, replace or remove tasks at runtime"))
         }
         if let existing = previous.config.tasks.first(where: { $0.name == name && $0.source == .config }) {
             return .failure(.definedInConfig(name: name, location: existing.location))

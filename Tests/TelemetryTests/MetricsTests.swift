@@ -5,7 +5,8 @@ import Scheduling
 import Testing
 @testable import Telemetry
 
-/// Scheduler events become the documented Prometheus series; log lines become JSON objects.
+/// Scheduler events become the documented Prometheus series; log lines become JSON objects, or text exactly as
+/// swift-log's StreamLogHandler writes it.
 struct MetricsTests {
     @Test func eventsBecomeCountersAndHistograms() {
         let metrics = HousekeeperMetrics(processStart: 1_700_000_000)
