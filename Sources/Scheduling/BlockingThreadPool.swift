@@ -5,6 +5,13 @@ import Foundation
 /// The scheduler bounds how many runs are in flight (`limits.max_running`), so the pool itself does not: it reuses
 /// an idle thread when there is one and starts a new one otherwise. A plugin that never returns keeps its thread,
 /// which is the only safe thing to do with it in-process.
+///
+/// Threads are woken one at a time, as a relay: a job queued while no thread is on its way to the queue wakes (or
+/// starts) one; a thread that takes a job and leaves others queued wakes the next before it runs its own. So a
+/// job never waits behind a blocked one (the next thread is already on its way), yet a line of short jobs wakes
+/// a thread or two, not one per job: a woken thread takes the next job itself when its own returns quickly.
+/// Waking a sleeping thread costs two context switches, which were most of the scheduler's CPU per run when
+/// every job woke its own thread.
 public final class BlockingThreadPool: Sendable {
     // `NSCondition` guards `state`; every access to `state` happens between lock() and unlock().
     private let condition = NSCondition()
@@ -13,8 +20,53 @@ public final class BlockingThreadPool: Sendable {
 
     private struct State {
         var jobs: [@Sendable () -> Void] = []
+        /// Index of the oldest queued job in `jobs`.
+        var head = 0
+        /// Threads in `condition.wait()` (a signalled thread counts until it wakes).
         var idle = 0
+        /// Threads signalled or started that have not looked at the queue yet: while there is one, nobody else
+        /// needs waking.
+        var onTheirWay = 0
         var threads = 0
+        /// Threads woken or started so far.
+        var summoned = 0
+
+        var hasJobs: Bool { head < jobs.count }
+
+        mutating func takeJob() -> (@Sendable () -> Void)? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024, head * 2 >= jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+
+        /// Under the lock: who must come for the queued jobs, if nobody is on the way yet.
+        mutating func summons() -> Summons {
+            guard hasJobs, onTheirWay == 0 else { return .nobody }
+            onTheirWay += 1
+            summoned += 1
+            if idle > 0 { return .wake }
+            threads += 1
+            return .start(number: threads)
+        }
+
+        /// Under the lock, by a thread that woke or started: it is here now.
+        mutating func arrived() {
+            if onTheirWay > 0 { onTheirWay -= 1 }
+        }
+    }
+
+    private enum Summons {
+        case nobody
+        case wake
+        case start(number: Int)
     }
 
     /// Creates an empty pool; `name` labels its threads (visible in `top -H`).
@@ -26,21 +78,9 @@ public final class BlockingThreadPool: Sendable {
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         state.jobs.append(job)
-        // Spawn unless an idle thread is left for every waiting job. Comparing with the job count (not
-        // `idle == 0`) matters: a signalled thread stays counted idle until it wakes, so two quick submits would
-        // both see it and the second job would wait behind the first, forever if the first never returns.
-        let spawn = state.jobs.count > state.idle
-        if spawn { state.threads += 1 }
-        let number = state.threads
+        let summons = state.summons()
         condition.unlock()
-        // Signalled after the unlock: a thread woken while the lock is still held would only block on it again
-        // (a futex wait and a second wake-up per job). The job is in `jobs` already, so no wake-up is lost.
-        condition.signal()
-        if spawn {
-            let thread = Thread { [self] in workLoop() }
-            thread.name = "\(name)-\(number)"
-            thread.start()
-        }
+        call(summons)
     }
 
     /// Runs `body` on a pool thread and suspends (without blocking a cooperative thread) until it returns.
@@ -57,6 +97,13 @@ public final class BlockingThreadPool: Sendable {
         return state.idle
     }
 
+    /// How many times a thread was woken or started for queued jobs (for tests).
+    var summonCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return state.summoned
+    }
+
     /// How many threads the pool has started (for tests and metrics).
     public var threadCount: Int {
         condition.lock()
@@ -64,17 +111,39 @@ public final class BlockingThreadPool: Sendable {
         return state.threads
     }
 
+    private func call(_ summons: Summons) {
+        switch summons {
+        case .nobody:
+            break
+        case .wake:
+            // Signalled after the unlock: a thread woken while the lock is still held would only block on it
+            // again. A spurious wake-up may take the job first; the signalled thread then finds nothing and waits
+            // again, and no job is left without a thread coming for it.
+            condition.signal()
+        case .start(let number):
+            let thread = Thread { [self] in workLoop() }
+            thread.name = "\(name)-\(number)"
+            thread.start()
+        }
+    }
+
     private func workLoop() {
+        condition.lock()
+        state.arrived()
         while true {
-            condition.lock()
-            while state.jobs.isEmpty {
+            if let job = state.takeJob() {
+                // Others still queued: the next thread is woken before this one runs a job that may block.
+                let summons = state.summons()
+                condition.unlock()
+                call(summons)
+                job()
+                condition.lock()
+            } else {
                 state.idle += 1
                 condition.wait()
                 state.idle -= 1
+                state.arrived()
             }
-            let job = state.jobs.removeFirst()
-            condition.unlock()
-            job()
         }
     }
 }
