@@ -28,6 +28,10 @@ public final class HistoryWriter: Sendable {
         case markStarted(id: Int64, at: Int64)
         /// A run or queued run ended; only rows still `queued` or `running` change.
         case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
+        /// A queued run started at `startedAt` and ended: a `markStarted` and a `finish` of one row in one
+        /// statement (what `folded` makes of the two in one batch). Only a row still `queued` or `running` changes.
+        case startedAndFinished(
+            id: Int64, startedAt: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
     }
 
     private enum Entry: Sendable {
@@ -139,12 +143,16 @@ public final class HistoryWriter: Sendable {
 
     /// The batch's changes with each start and outcome of a row inserted earlier in the same batch folded into
     /// that insert, exactly as the UPDATEs would have changed the row (a start sets `running`; an outcome applies
-    /// only to a row still `queued` or `running`). Changes to rows of earlier batches stay as they are, in order.
+    /// only to a row still `queued` or `running`), and each start of an earlier batch's row joined by its outcome
+    /// in this batch made one `startedAndFinished` (in a burst most runs wait in line as `queued` rows and then
+    /// start and end within a batch: one UPDATE for both instead of two). Other changes stay as they are, in order.
     static func folded(_ batch: [Change]) -> [Change] {
         var changes: [Change] = []
         changes.reserveCapacity(batch.count)
         /// Index in `changes` of each row inserted in this batch, by id.
         var inserted: [Int64: Int] = [:]
+        /// Index in `changes` of each start of an earlier batch's row with no outcome yet, by id.
+        var started: [Int64: Int] = [:]
         /// Applies `update` to the row `id` inserted in this batch; false when it was not inserted in this batch.
         func fold(into id: Int64, _ update: (inout RunRecord) -> Void) -> Bool {
             guard let index = inserted[id], case .insert(var record, let reply, let plan) = changes[index] else {
@@ -164,7 +172,10 @@ public final class HistoryWriter: Sendable {
                     record.status = .running
                     record.startedAt = at
                 }
-                if !folded { changes.append(change) }
+                if !folded {
+                    started[id] = changes.count
+                    changes.append(change)
+                }
             case .finish(let id, let status, let at, let error, let output):
                 let folded = fold(into: id) { record in
                     guard record.status == .queued || record.status == .running else { return }
@@ -173,7 +184,17 @@ public final class HistoryWriter: Sendable {
                     record.error = error
                     record.output = output
                 }
-                if !folded { changes.append(change) }
+                if folded { continue }
+                // Every change of one row is in the batch in order, and only this row's changes matter to it, so
+                // the pair may stand where the start stood.
+                if let index = started.removeValue(forKey: id), case .markStarted(_, let startedAt) = changes[index] {
+                    changes[index] = .startedAndFinished(
+                        id: id, startedAt: startedAt, status: status, at: at, error: error, output: output)
+                } else {
+                    changes.append(change)
+                }
+            case .startedAndFinished:
+                changes.append(change)
             }
         }
         return changes
@@ -197,6 +218,9 @@ public final class HistoryWriter: Sendable {
             try HistoryStore.markStarted(id: id, at: at, in: db)
         case .finish(let id, let status, let at, let error, let output):
             try HistoryStore.finish(id: id, status: status, at: at, error: error, output: output, in: db)
+        case .startedAndFinished(let id, let startedAt, let status, let at, let error, let output):
+            try HistoryStore.finish(
+                id: id, startedAt: startedAt, status: status, at: at, error: error, output: output, in: db)
         }
         return true
     }

@@ -93,7 +93,7 @@ import Testing
         #expect(seen.withLock { $0 } == 50)
     }
 
-    @Test func aStartAndAnOutcomeInTheSameBatchAsTheirRowAreFoldedIntoItsInsert() {
+    @Test func aStartAndAnOutcomeAreFoldedIntoTheirRowsInsertOrIntoOneUpdate() {
         var queued = row(1, "a", at: 100, .queued)
         queued.startedAt = nil
         let folded = HistoryWriter.folded([
@@ -103,16 +103,21 @@ import Testing
             .finish(id: 1, status: .succeeded, at: 110, error: nil, output: "done"),
             .finish(id: 1, status: .failed, at: 120, error: "late", output: nil),
             .finish(id: 7, status: .failed, at: 121, error: "boom", output: nil),
+            .markStarted(id: 8, at: 130),
         ])
-        #expect(folded.count == 3, "row 1's start and outcomes join its insert; row 7 was inserted in an earlier batch")
+        #expect(
+            folded.count == 3,
+            "row 1's start and outcomes join its insert; row 7 (of an earlier batch) gets one update, row 8 its start")
         guard case .insert(let record, _, _) = folded.first else {
             Issue.record("the insert comes first: \(folded)")
             return
         }
         #expect(record.status == .succeeded)
         #expect(record.startedAt == 105 && record.finishedAt == 110 && record.output == "done" && record.error == nil)
-        guard case .markStarted(7, 106) = folded[1], case .finish(7, .failed, 121, "boom", nil) = folded[2] else {
-            Issue.record("changes to earlier rows stay as they were, in order: \(folded)")
+        guard case .startedAndFinished(7, 106, .failed, 121, "boom", nil) = folded[1],
+              case .markStarted(8, 130) = folded[2]
+        else {
+            Issue.record("an earlier row's start and outcome are one change, where the start stood: \(folded)")
             return
         }
     }
@@ -123,9 +128,16 @@ import Testing
         var queued = row(1, "a", at: 100, .queued)
         queued.startedAt = nil
         writer.enqueue(.insert(queued))
+        var waiting = row(3, "a", at: 300, .queued)
+        waiting.startedAt = nil
+        writer.enqueue(.insert(waiting))
         await writer.flush()
         writer.enqueue(.markStarted(id: 1, at: 105))
         await writer.flush()
+        // Row 3's start and outcome in one batch (one UPDATE), a late second outcome after them.
+        writer.enqueue(.markStarted(id: 3, at: 305))
+        writer.enqueue(.finish(id: 3, status: .succeeded, at: 310, error: nil, output: "done"))
+        writer.enqueue(.finish(id: 3, status: .failed, at: 320, error: "late", output: nil))
         writer.enqueue(.finish(id: 1, status: .succeeded, at: 110, error: nil, output: "done"))
         writer.enqueue(.finish(id: 1, status: .failed, at: 120, error: "late", output: nil))
         var folded = row(2, "a", at: 200, .queued)
@@ -136,11 +148,11 @@ import Testing
         writer.enqueue(.finish(id: 2, status: .failed, at: 220, error: "late", output: nil))
         await writer.flush()
         let rows = try await store.runs(RunQuery(task: "a", limit: 10)).sorted { $0.id! < $1.id! }
-        #expect(rows.map(\.status) == [.succeeded, .succeeded])
-        #expect(rows.map(\.startedAt) == [105, 205])
-        #expect(rows.map(\.finishedAt) == [110, 210])
-        #expect(rows.map(\.output) == ["done", "done"])
-        #expect(rows.map(\.error) == [nil, nil])
+        #expect(rows.map(\.status) == [.succeeded, .succeeded, .succeeded])
+        #expect(rows.map(\.startedAt) == [105, 205, 305])
+        #expect(rows.map(\.finishedAt) == [110, 210, 310])
+        #expect(rows.map(\.output) == ["done", "done", "done"])
+        #expect(rows.map(\.error) == [nil, nil, nil])
     }
 }
 
