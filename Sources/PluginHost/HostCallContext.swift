@@ -1,6 +1,7 @@
 import Logging
 import HousekeeperPlugin
 import PluginABI
+import Synchronization
 
 /// What the host callbacks need during one `create` or `run` call: the logger with the call's metadata and,
 /// for a run, its `RunControl`. The plugin receives it as the opaque `hk_host *` handle.
@@ -8,14 +9,38 @@ import PluginABI
 /// The caller keeps the object alive for the whole C call (the handle is an unretained pointer to it), and the
 /// ABI forbids plugins to use the handle after the call returned.
 final class HostCallContext: Sendable {
-    /// The logger, carrying `task.name`, `plugin.name` and (for runs) `run.id` metadata.
-    let logger: Logger
+    private let base: Logger
+    private let taskName: String
+    private let pluginName: String
+    private let runID: Int64?
+    private let callLogger = Mutex<Logger?>(nil)
     /// The run's control; `nil` during `create`, where output and progress are ignored.
     let control: RunControl?
 
-    init(logger: Logger, control: RunControl?) {
-        self.logger = logger
+    /// - Parameters:
+    ///   - logger: the host's logger; the call's lines get `task.name`, `plugin.name` and (for runs) `run.id`.
+    init(logger: Logger, taskName: String, pluginName: String, runID: Int64?, control: RunControl?) {
+        self.base = logger
+        self.taskName = taskName
+        self.pluginName = pluginName
+        self.runID = runID
         self.control = control
+    }
+
+    /// The logger with the call's metadata, made when the plugin logs its first line: most runs log none, and
+    /// setting three metadata values cost every run a few dictionary and string allocations.
+    var logger: Logger {
+        callLogger.withLock { callLogger in
+            if let callLogger { return callLogger }
+            var logger = base
+            var metadata = logger.handler.metadata
+            metadata["task.name"] = "\(taskName)"
+            metadata["plugin.name"] = "\(pluginName)"
+            if let runID { metadata["run.id"] = "\(runID)" }
+            logger.handler.metadata = metadata
+            callLogger = logger
+            return logger
+        }
     }
 
     /// Runs `body` with the opaque handle for this context, keeping the context alive until `body` returns.

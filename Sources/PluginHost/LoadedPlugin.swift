@@ -62,10 +62,7 @@ public final class LoadedPlugin: Sendable {
     public func makeInstance(
         taskName: String, configJSON: String, stateDirectory: String, logger: Logger
     ) -> Result<PluginInstance, PluginFailure> {
-        var logger = logger
-        logger[metadataKey: "task.name"] = "\(taskName)"
-        logger[metadataKey: "plugin.name"] = "\(name)"
-        let call = HostCallContext(logger: logger, control: nil)
+        let call = HostCallContext(logger: logger, taskName: taskName, pluginName: name, runID: nil, control: nil)
         let entry = entryPoints
         let ((status, instance), message) = ErrorBuffer.with(capacity: Self.errorCapacity) { error in
             call.withHandle { handle in

@@ -28,11 +28,8 @@ public final class PluginInstance: Sendable {
         guard !isDestroyed else {
             return RunResult(status: .error, message: "instance of plugin \(plugin.name) was destroyed", output: nil)
         }
-        var logger = logger
-        logger[metadataKey: "task.name"] = "\(request.taskName)"
-        logger[metadataKey: "run.id"] = "\(request.runID)"
-        logger[metadataKey: "plugin.name"] = "\(plugin.name)"
-        let call = HostCallContext(logger: logger, control: control)
+        let call = HostCallContext(
+            logger: logger, taskName: request.taskName, pluginName: plugin.name, runID: request.runID, control: control)
         let entry = plugin.entryPoints
         let instance = pointer.raw
         let (status, message) = ErrorBuffer.with(capacity: LoadedPlugin.errorCapacity) { error in

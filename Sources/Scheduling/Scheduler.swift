@@ -509,16 +509,10 @@ public actor Scheduler: Service {
             taskName: run.run.task, runID: run.id, scheduledAt: run.run.scheduledAt, startedAt: run.startedAt,
             attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
             deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
-        var runLogger = logger
-        // One metadata assignment, not three: a handler may re-render its metadata on each (swift-log's
-        // StreamLogHandler does; ours render at write time).
-        var metadata = runLogger.handler.metadata
-        metadata["task.name"] = "\(run.run.task)"
-        metadata["run.id"] = "\(run.id)"
-        metadata["plugin.name"] = "\(run.task.plugin.name)"
-        runLogger.handler.metadata = metadata
-        let pluginLogger = runLogger
-        runLogger.log(level: successLogLevel, "run.started", metadata: [
+        // The plugin's own lines get the run's metadata where they are logged (the executor adds it, on the pool
+        // thread); this line carries it itself, built only when the line is logged.
+        logger.log(level: successLogLevel, "run.started", metadata: [
+            "task.name": "\(run.run.task)", "run.id": "\(run.id)", "plugin.name": "\(run.task.plugin.name)",
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
@@ -529,8 +523,9 @@ public actor Scheduler: Service {
         let serial = run.run.serial
         let endedRuns = self.endedRuns
         let doorbell = self.doorbell
+        let logger = self.logger
         pool.submit {
-            let completion = executor.execute(task: task, request: request, control: control, logger: pluginLogger)
+            let completion = executor.execute(task: task, request: request, control: control, logger: logger)
             endedRuns.add(serial: serial, completion: completion)
             doorbell.ring()
         }
@@ -577,20 +572,25 @@ public actor Scheduler: Service {
         recorder.enqueue(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output))
         ended[serial] = .init(id: run.id, error: outcome.error)
-        var metadata: Logger.Metadata = [
-            "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(outcome.status.rawValue)",
-            "duration.ms": "\(Double(now - run.startedAt) / 1000)",
-        ]
-        if let error = outcome.error { metadata["error"] = "\(error)" }
+        func metadata() -> Logger.Metadata {
+            var metadata: Logger.Metadata = [
+                "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(outcome.status.rawValue)",
+                "duration.ms": "\(Double(now - run.startedAt) / 1000)",
+            ]
+            if let error = outcome.error { metadata["error"] = "\(error)" }
+            return metadata
+        }
         if outcome.status == .succeeded {
-            logger.log(level: successLogLevel, "run.finished", metadata: metadata)
+            // Built only if the line is logged: with `log.runs: failures` it is not, thousands of times a second.
+            logger.log(level: successLogLevel, "run.finished", metadata: metadata())
         } else if let held = throttle.allow("end|\(run.run.task)|\(outcome.status.rawValue)", now: now) {
             // A task that keeps failing logs a warning every few minutes, with the count in between; the
             // others go to debug (and every one of them to history).
+            var metadata = metadata()
             metadata["similar.held_back"] = "\(held)"
             logger.warning("run.finished", metadata: metadata)
         } else {
-            logger.debug("run.finished", metadata: metadata)
+            logger.debug("run.finished", metadata: metadata())
         }
         emit(.finished(
             task: run.run.task, runID: run.id, status: outcome.status, durationMicros: now - run.startedAt))

@@ -140,6 +140,11 @@ import Testing
     @Test func everyRunIsLoggedByDefault() async throws {
         let lines = try await infoLines(.all)
         #expect(lines.filter { $0.hasSuffix("run.started\n") }.count == 2)
+        // The start line names its run like the plugin's own lines do.
+        #expect(lines.filter {
+            $0.hasSuffix("run.started\n") && $0.contains("task.name=fine") && $0.contains("run.id=")
+                && $0.contains("plugin.name=") && $0.contains("lateness.us=")
+        }.count == 1)
         #expect(lines.filter { $0.contains(" info ") && $0.contains("task.name=fine") && $0.hasSuffix("run.finished\n") }.count == 1)
         #expect(lines.filter { $0.contains(" warning ") && $0.contains("task.name=broken") && $0.contains("no disk") }.count == 1)
     }
