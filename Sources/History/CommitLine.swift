@@ -2,8 +2,7 @@ import Dispatch
 import GRDB
 import Synchronization
 
-/// The group-commit line both history writers share (`GroupCommitter` for awaited writes, `HistoryWriter` for the
-/// scheduler's queued ones): entries join a line; whoever joins an idle line starts a commit on the database's
+/// The group-commit line behind `HistoryWriter` (the scheduler's queued history changes): entries join a line; whoever joins an idle line starts a commit on the database's
 /// writer queue, which takes everything in line at that moment and hands it to `commit` as one batch, then goes
 /// on while more has queued. A thousand changes arriving within a millisecond cost a few commits, not a thousand.
 ///

@@ -1,13 +1,13 @@
 import GRDB
 
 extension HistoryStore {
-    /// Records a new run or slot decision. For a scheduled slot that already has a row, records nothing and
-    /// returns nil: the slot was already run (or decided) by this or an earlier daemon. Writes arriving while
-    /// another commit is in flight share one transaction (`GroupCommitter`); this returns once the row is committed.
-    /// (The scheduler queues its rows through `HistoryWriter` instead, with ids it hands out itself.)
+    /// Records a new run or slot decision in a transaction of its own and returns once it is committed. For a
+    /// scheduled slot that already has a row, records nothing and returns nil: the slot was already run (or
+    /// decided) by this or an earlier daemon. For tools and tests; the scheduler queues its rows, starts and
+    /// outcomes on a `HistoryWriter` (group commits, ids it hands out itself).
     /// - Returns: the record with its id, or nil when the slot is taken.
     public func insert(_ record: RunRecord) async throws -> RunRecord? {
-        try await committer.write { db in try Self.inserted(record, in: db) }
+        try await writer.write { db in try Self.inserted(record, in: db) }
     }
 
     /// Records several rows in one transaction (seeding a database); taken slots are left out of the result.
@@ -17,14 +17,14 @@ extension HistoryStore {
 
     /// Marks a queued run as started.
     public func markStarted(id: Int64, at startedAt: Int64) async throws {
-        try await committer.write { db in try Self.markStarted(id: id, at: startedAt, in: db) }
+        try await writer.write { db in try Self.markStarted(id: id, at: startedAt, in: db) }
     }
 
     /// Records how a run ended. Only rows still `queued` or `running` change: an outcome is written once.
     public func finish(
         id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?
     ) async throws {
-        try await committer.write { db in
+        try await writer.write { db in
             try Self.finish(id: id, status: status, at: finishedAt, error: error, output: output, in: db)
         }
     }

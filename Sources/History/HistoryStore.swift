@@ -10,14 +10,11 @@ import Foundation
 public struct HistoryStore: Sendable {
     /// The database connection(s).
     public let writer: any DatabaseWriter
-    /// Groups the per-run writes (a run recorded, started, finished) that arrive together into one transaction.
-    let committer: GroupCommitter
 
     /// Wraps an opened writer and migrates it to the current schema.
     /// - Throws: a GRDB `DatabaseError` when the migration fails.
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer
-        self.committer = GroupCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 

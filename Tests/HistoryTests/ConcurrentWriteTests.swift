@@ -2,8 +2,8 @@ import GRDB
 import History
 import Testing
 
-/// Writes that arrive together share a transaction, and each caller still gets exactly its own result.
-@Suite struct GroupCommitTests {
+/// Awaited writes that arrive together are applied one after another, and each caller gets exactly its own result.
+@Suite struct ConcurrentWriteTests {
     func scheduled(_ task: String, at slot: Int64) -> RunRecord {
         RunRecord(task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot, status: .running)
     }
