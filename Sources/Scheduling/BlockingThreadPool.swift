@@ -121,8 +121,13 @@ public final class BlockingThreadPool: Sendable {
             // again, and no job is left without a thread coming for it.
             condition.signal()
         case .start(let number):
-            let thread = Thread { [self] in workLoop() }
-            thread.name = "\(name)-\(number)"
+            let label = "\(name)-\(number)"
+            let thread = Thread { [self] in
+                // Named from inside: on Linux, Foundation applies a name set before `start()` to the `Thread`
+                // object only, and the thread would show its creator's name (a Dispatch queue's) in `top -H`.
+                Thread.current.name = label
+                workLoop()
+            }
             thread.start()
         }
     }

@@ -63,4 +63,14 @@ struct BlockingThreadPoolTests {
         #expect(pool.summonCount < 100)
         #expect(pool.threadCount <= pool.summonCount)
     }
+
+    /// Operators find the pool's threads by name (`top -H`, `/proc/PID/task/*/comm`): the name the kernel has.
+    @Test func poolThreadsCarryTheirNameInTheKernel() async throws {
+        let pool = BlockingThreadPool(name: "hk-test")
+        let name = await pool.run { () -> String in
+            let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+            return comm.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(name == "hk-test-1")
+    }
 }
