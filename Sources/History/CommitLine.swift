@@ -2,9 +2,10 @@ import Dispatch
 import GRDB
 import Synchronization
 
-/// The group-commit line behind `HistoryWriter` (the scheduler's queued history changes): entries join a line; whoever joins an idle line starts a commit on the database's
-/// writer queue, which takes everything in line at that moment and hands it to `commit` as one batch, then goes
-/// on while more has queued. A thousand changes arriving within a millisecond cost a few commits, not a thousand.
+/// The group-commit line behind `HistoryWriter` (the scheduler's queued history changes): entries join a line;
+/// whoever joins an idle line starts a commit on the database's writer queue, which takes everything in line at
+/// that moment and hands it to `commit` as one batch, then goes on while more has queued. A thousand changes
+/// arriving within a millisecond cost a few commits, not a thousand.
 ///
 /// With a `gather` window, a commit starts that long after the first entry joined an idle line (and after a commit
 /// that left entries behind), so a steady stream of entries is committed a window at a time instead of one small
