@@ -208,6 +208,17 @@ func reasons(_ actions: [SchedulerAction]) -> [String] {
         #expect(did(h.finish("b", .succeeded)) == [.startQueued("c", slot)])
     }
 
+    @Test func aRunWaitingForTheGlobalLimitSaysWhichLimitAlsoAfterAnInstallChangesIt() throws {
+        let tasks = [try definition("a"), try definition("b"), try definition("c"), try definition("d")]
+        var h = Harness(tasks, maxRunning: 1)
+        #expect(reasons(h.advance(to: t0 + minute)) == Array(
+            repeating: "waiting for a free slot (limits.max_running: 1)", count: 3))
+        while let run = h.running.first { h.finish(run.task, .succeeded) }
+        _ = h.machine.install(tasks, maxRunning: 2, now: h.now)
+        #expect(reasons(h.advance(to: t0 + 2 * minute)) == Array(
+            repeating: "waiting for a free slot (limits.max_running: 2)", count: 2))
+    }
+
     @Test func aGroupLimitHoldsBackItsTasksButNotOthers() throws {
         var h = Harness(
             [

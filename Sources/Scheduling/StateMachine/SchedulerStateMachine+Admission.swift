@@ -8,8 +8,9 @@ extension SchedulerStateMachine {
     /// `latest` runs only the most recent slot, `all` runs up to `max_catch_up` of them oldest first, one after
     /// another. Each coalesced group of missed slots is one `skip` decision that names the count.
     mutating func handleDue(_ task: String, slots: [Micros], total: Int, now: Micros) -> [Action] {
-        guard let definition = tasks[task]?.definition, let newest = slots.last else { return [] }
-        let onTime = now - newest <= definition.maxLateness ? newest : nil
+        guard let state = tasks[task], let newest = slots.last else { return [] }
+        let (maxLateness, catchUp, maxCatchUp) = state.withDefinition { ($0.maxLateness, $0.catchUp, $0.maxCatchUp) }
+        let onTime = now - newest <= maxLateness ? newest : nil
         let late = onTime == nil ? slots : Array(slots.dropLast())
         let lateTotal = onTime == nil ? total : total - 1
         guard let firstLate = late.first else {
@@ -23,7 +24,7 @@ extension SchedulerStateMachine {
             actions.append(.skip(newRun(task, .schedule, at: last), reason:
                 "missed: \(count) \(plural) could not fire on time (daemon down, suspend, clock step or overload); \(what)"))
         }
-        switch definition.catchUp {
+        switch catchUp {
         case .none:
             missed(lateTotal, from: firstLate, through: late.last!, "catch_up: none")
             if let onTime { actions += decide(newRun(task, .schedule, at: onTime), now: now) }
@@ -37,10 +38,10 @@ extension SchedulerStateMachine {
                 actions += decide(newRun(task, .catchUp, at: late.last!), now: now)
             }
         case .all:
-            let runs = late.prefix(definition.maxCatchUp)
+            let runs = late.prefix(maxCatchUp)
             if lateTotal > runs.count {
                 missed(lateTotal - runs.count, from: late[runs.count...].first ?? firstLate, through: late.last!,
-                       "more than max_catch_up (\(definition.maxCatchUp)); ran the oldest")
+                       "more than max_catch_up (\(maxCatchUp)); ran the oldest")
             }
             for slot in runs {
                 actions += decide(newRun(task, .catchUp, at: slot), now: now, sequential: true)
@@ -209,7 +210,8 @@ extension SchedulerStateMachine {
 
     /// Why a run of `task` cannot start now because of a rate limit (its own or its group's), or nil.
     func rateLimitReason(_ task: String, now: Micros) -> String? {
-        guard let definition = tasks[task]?.definition else { return nil }
+        // Asked for every run decided and every start considered: with no rate limit anywhere, nothing to look up.
+        guard hasRateLimits, let definition = tasks[task]?.definition else { return nil }
         if let limit = definition.rateLimit, Self.count(taskStarts[task], within: limit.per, now: now) >= limit.runs {
             return "rate limit: \(limit.runs) runs per \(TaskDefinition.durationText(limit.per)) reached"
         }
@@ -294,7 +296,7 @@ extension SchedulerStateMachine {
         guard runningRuns.count < maxRunning else { return false }
         if rateLimitReason(task, now: now) != nil { return false }
         if needsTaskIdle, tasks[task]?.running.isEmpty == false { return false }
-        if let group = tasks[task]?.definition.group, let limit = groupLimits[group],
+        if !groupLimits.isEmpty, let group = tasks[task]?.withDefinition({ $0.group }), let limit = groupLimits[group],
            groupRunning[group, default: 0] >= limit
         {
             return false
@@ -303,11 +305,11 @@ extension SchedulerStateMachine {
     }
 
     private mutating func start(_ run: PendingRun, now: Micros) {
-        let definition = tasks[run.task]?.definition
-        let group = definition?.group
+        let (group, rateLimit, timeout) = tasks[run.task]?.withDefinition { ($0.group, $0.rateLimit, $0.timeout) }
+            ?? (nil, nil, nil)
         if let group { groupRunning[group, default: 0] += 1 }
         tasks[run.task]?.running.insert(run.serial)
-        if let limit = definition?.rateLimit {
+        if let limit = rateLimit {
             taskStarts[run.task, default: []].append(now)
             Self.trim(&taskStarts[run.task]!, keep: limit.runs)
         }
@@ -315,7 +317,7 @@ extension SchedulerStateMachine {
             groupStarts[group, default: []].append(now)
             Self.trim(&groupStarts[group]!, keep: limit.runs)
         }
-        runningRuns[run.serial] = Running(run: run, group: group, deadline: definition?.timeout.map { now + $0 })
+        runningRuns[run.serial] = Running(run: run, group: group, deadline: timeout.map { now + $0 })
     }
 
     /// Only the last `keep` starts matter for a limit of `keep` runs per window.
@@ -328,11 +330,15 @@ extension SchedulerStateMachine {
         if needsTaskIdle, tasks[task]?.running.isEmpty == false {
             return "waiting for the task's active run to end"
         }
-        if let group = tasks[task]?.definition.group, let limit = groupLimits[group],
+        if !groupLimits.isEmpty, let group = tasks[task]?.withDefinition({ $0.group }), let limit = groupLimits[group],
            groupRunning[group, default: 0] >= limit
         {
             return "waiting for a free slot in group \(group) (max_running: \(limit))"
         }
-        return "waiting for a free slot (limits.max_running: \(maxRunning))"
+        return freeSlotReason
+    }
+
+    static func freeSlotReason(maxRunning: Int) -> String {
+        "waiting for a free slot (limits.max_running: \(maxRunning))"
     }
 }

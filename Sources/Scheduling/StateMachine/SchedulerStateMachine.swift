@@ -54,6 +54,10 @@ public struct SchedulerStateMachine: Sendable {
             box = DefinitionBox(definition)
         }
 
+        /// Calls `body` with the definition where it is, in its box (reading `definition` into a value copies every
+        /// field and retains each reference in it).
+        func withDefinition<T>(_ body: (borrowing TaskDefinition) -> T) -> T { body(box.definition) }
+
         /// Installs a new definition in a box of its own (assigning through `definition` would first copy the
         /// old one out of its shared box, only to overwrite it).
         mutating func replace(definition: TaskDefinition) {
@@ -129,12 +133,18 @@ public struct SchedulerStateMachine: Sendable {
     /// applies to the tasks it installs.
     var pausedNames: Set<String> = []
     /// The global limit on runs calling their plugin at once.
-    public private(set) var maxRunning: Int
+    public private(set) var maxRunning: Int {
+        didSet { freeSlotReason = Self.freeSlotReason(maxRunning: maxRunning) }
+    }
+    /// Why a run waits when only the global limit holds it back: the reason of nearly every queued run in a burst,
+    /// made once per limit instead of once per run.
+    private(set) var freeSlotReason: String
 
     /// Creates a machine with no tasks.
     public init(maxRunning: Int) {
         precondition(maxRunning >= 1)
         self.maxRunning = maxRunning
+        self.freeSlotReason = Self.freeSlotReason(maxRunning: maxRunning)
     }
 
     // MARK: - Queries
@@ -253,14 +263,15 @@ public struct SchedulerStateMachine: Sendable {
         var actions: [Action] = []
         while let top = timers.min, top.at <= now {
             timers.removeMin()
-            guard var state = tasks[top.task], state.version == top.version else { continue }
-            let (later, total) = slots(of: state.definition, after: top.at, through: now)
+            guard let state = tasks[top.task], state.version == top.version else { continue }
+            // Both reads go through the state's box: no copy of the whole definition per due slot.
+            let (later, total) = state.withDefinition { slots(of: $0, after: top.at, through: now) }
             let due = [top.at] + later
-            state.nextFire = state.definition.fireInstant(after: due.last!)
-            if let following = state.nextFire {
+            let following = state.withDefinition { $0.fireInstant(after: due.last!) }
+            tasks[top.task]?.nextFire = following
+            if let following {
                 timers.insert(TimerEntry(at: following, task: top.task, version: state.version))
             }
-            tasks[top.task] = state
             actions += handleDue(top.task, slots: due, total: total + 1, now: now)
             rearmAfterFinish(top.task, now: now)
         }
