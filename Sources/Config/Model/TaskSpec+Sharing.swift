@@ -49,7 +49,7 @@ struct TaskSpecInterner {
 extension TaskSpec {
     /// Calls `body` with the fields, copying them first if another spec shares them.
     mutating func withUniqueFields(_ body: (inout Fields) -> Void) {
-        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+        makeStorageUnique()
         body(&storage.fields)
     }
 }

@@ -90,12 +90,12 @@ public struct TaskSpec: Sendable, Hashable {
         set { storage = Storage(newValue) }
     }
 
-    /// A field, read or written (`spec.name`, `spec.limits.memory = ...`).
+    /// A field, read or written (`spec.name`, `spec.timeout = ...`).
     @inlinable
     public subscript<Value>(dynamicMember path: WritableKeyPath<Fields, Value>) -> Value {
         get { storage.fields[keyPath: path] }
         set {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            makeStorageUnique()
             storage.fields[keyPath: path] = newValue
         }
     }
@@ -110,9 +110,15 @@ public struct TaskSpec: Sendable, Hashable {
         set {
             var options = storage.fields.sharedOptions.value
             options[keyPath: path] = newValue
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            makeStorageUnique()
             storage.fields.sharedOptions = Shared(options)
         }
+    }
+
+    /// Copies the fields first if another spec shares them (copy on write).
+    @usableFromInline
+    mutating func makeStorageUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
     }
 
     /// Creates a task; the loader does this for each valid task, tests of other modules may do it directly.

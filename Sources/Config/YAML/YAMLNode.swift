@@ -46,7 +46,7 @@ struct YAMLMark: Sendable, Hashable, Comparable {
 struct YAMLNode: Sendable, Hashable {
     /// What the node holds.
     enum Content: Sendable, Hashable {
-        /// A scalar value (boxed: inline, its 56 bytes made every node, sequence or mapping, that large).
+        /// A scalar value.
         case scalar(YAMLScalar)
         /// A sequence of nodes in file order.
         case sequence([YAMLNode])
