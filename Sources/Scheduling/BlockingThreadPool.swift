@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 
 /// Threads the host owns, for blocking plugin calls that must never run on Swift's cooperative pool.
@@ -19,47 +20,24 @@ public final class BlockingThreadPool: Sendable {
     private let name: String
 
     private struct State {
-        var jobs: [@Sendable () -> Void] = []
-        /// Index of the oldest queued job in `jobs`.
-        var head = 0
+        var jobs: Deque<@Sendable () -> Void> = []
         /// Threads in `condition.wait()` (a signalled thread counts until it wakes).
         var idle = 0
-        /// Threads signalled or started that have not looked at the queue yet: while there is one, nobody else
-        /// needs waking.
-        var onTheirWay = 0
+        /// A thread was signalled or started and has not looked at the queue yet: while one is on its way, nobody
+        /// else needs waking.
+        var threadOnItsWay = false
         var threads = 0
         /// Threads woken or started so far.
         var summoned = 0
 
-        var hasJobs: Bool { head < jobs.count }
-
-        mutating func takeJob() -> (@Sendable () -> Void)? {
-            guard head < jobs.count else { return nil }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024, head * 2 >= jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            return job
-        }
-
         /// Under the lock: who must come for the queued jobs, if nobody is on the way yet.
         mutating func summons() -> Summons {
-            guard hasJobs, onTheirWay == 0 else { return .nobody }
-            onTheirWay += 1
+            guard !jobs.isEmpty, !threadOnItsWay else { return .nobody }
+            threadOnItsWay = true
             summoned += 1
             if idle > 0 { return .wake }
             threads += 1
             return .start(number: threads)
-        }
-
-        /// Under the lock, by a thread that woke or started: it is here now.
-        mutating func arrived() {
-            if onTheirWay > 0 { onTheirWay -= 1 }
         }
     }
 
@@ -134,9 +112,9 @@ public final class BlockingThreadPool: Sendable {
 
     private func workLoop() {
         condition.lock()
-        state.arrived()
+        state.threadOnItsWay = false
         while true {
-            if let job = state.takeJob() {
+            if let job = state.jobs.popFirst() {
                 // Others still queued: the next thread is woken before this one runs a job that may block.
                 let summons = state.summons()
                 condition.unlock()
@@ -147,7 +125,8 @@ public final class BlockingThreadPool: Sendable {
                 state.idle += 1
                 condition.wait()
                 state.idle -= 1
-                state.arrived()
+                // Here now (woken by a signal or spuriously: either way this thread looks at the queue next).
+                state.threadOnItsWay = false
             }
         }
     }
