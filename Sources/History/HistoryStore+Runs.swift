@@ -61,27 +61,15 @@ extension HistoryStore {
         try statement.execute(arguments: [startedAt, id])
     }
 
-    /// Writes a row's outcome if it is still `queued` or `running`.
+    /// Writes a row's outcome if it is still `queued` or `running`; with `startedAt`, its start too (what
+    /// `markStarted` and then this do to such a row, in one statement).
     static func finish(
-        id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?, in db: Database
-    ) throws {
-        precondition(status.isFinal, "finish needs a final status")
-        let statement = try db.cachedStatement(sql: """
-            UPDATE run SET status = ?, finished_at = ?, error = ?, output = ?
-            WHERE id = ? AND status IN ('queued', 'running')
-            """)
-        try statement.execute(arguments: [status.rawValue, finishedAt, error, output, id])
-    }
-
-    /// Writes the start and the outcome of a queued row at once, if it is still `queued` or `running` (what
-    /// `markStarted` and then `finish` do to such a row).
-    static func finish(
-        id: Int64, startedAt: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?,
+        id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?, startedAt: Int64? = nil,
         in db: Database
     ) throws {
         precondition(status.isFinal, "finish needs a final status")
         let statement = try db.cachedStatement(sql: """
-            UPDATE run SET status = ?, started_at = ?, finished_at = ?, error = ?, output = ?
+            UPDATE run SET status = ?, started_at = COALESCE(?, started_at), finished_at = ?, error = ?, output = ?
             WHERE id = ? AND status IN ('queued', 'running')
             """)
         try statement.execute(arguments: [status.rawValue, startedAt, finishedAt, error, output, id])

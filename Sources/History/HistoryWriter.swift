@@ -91,9 +91,10 @@ public final class HistoryWriter: Sendable {
 
     /// Writes a new row and returns whether it was written: false when its slot already has a row (the unique
     /// slot index). Waits for the commit; for the rare rows whose slot may be taken.
-    public func insertChecked(_ record: RunRecord) async -> Bool {
+    /// - Parameter settlingPlan: as for `Change.insert`.
+    public func insertChecked(_ record: RunRecord, settlingPlan: Int64? = nil) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            enqueue(.insert(record, reply: { continuation.resume(returning: $0) }))
+            enqueue(.insert(record, reply: { continuation.resume(returning: $0) }, settlingPlan: settlingPlan))
         }
     }
 
@@ -220,7 +221,7 @@ public final class HistoryWriter: Sendable {
             try HistoryStore.finish(id: id, status: status, at: at, error: error, output: output, in: db)
         case .startedAndFinished(let id, let startedAt, let status, let at, let error, let output):
             try HistoryStore.finish(
-                id: id, startedAt: startedAt, status: status, at: at, error: error, output: output, in: db)
+                id: id, status: status, at: at, error: error, output: output, startedAt: startedAt, in: db)
         }
         return true
     }

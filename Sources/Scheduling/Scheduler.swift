@@ -462,14 +462,12 @@ public actor Scheduler: Service {
             recorder.enqueue(.insert(record, settlingPlan: planned))
             return id
         }
-        // A slot's row: planned runs (extra runs, not slots) never come here; should one, its row goes on its own.
-        if let planned { _ = await write { try await $0.deletePlannedRun(id: planned) } }
         let last = lastRecordedSlot[record.task]
         lastRecordedSlot[record.task] = max(last ?? record.scheduledAt, record.scheduledAt)
         if let last, record.scheduledAt <= last {
-            return await recorder.insertChecked(record) ? id : nil
+            return await recorder.insertChecked(record, settlingPlan: planned) ? id : nil
         }
-        recorder.enqueue(.insert(record))
+        recorder.enqueue(.insert(record, settlingPlan: planned))
         return id
     }
 
