@@ -75,6 +75,190 @@ extension HistoryStore {
         try statement.execute(arguments: [status.rawValue, startedAt, finishedAt, error, output, id])
     }
 
+    // The same statements for many rows at once (`HistoryWriter`'s group commits). One statement per row costs
+    // SQLite a statement run of its own each time (five cursors opened and closed on the table and its indexes,
+    // the statement's end); a statement with up to `rowsPerStatement` rows pays that once. Chunks are 32 rows and
+    // then the remainder's powers of two, so each kind keeps at most six cached statements.
+
+    /// The most rows one multi-row statement carries.
+    static let rowsPerStatement = 32
+
+    /// The chunk sizes `count` rows are written in: `rowsPerStatement` while that many are left, then the
+    /// remainder's powers of two, largest first.
+    static func chunkSizes(_ count: Int) -> [Int] {
+        var sizes = Array(repeating: rowsPerStatement, count: count / rowsPerStatement)
+        var remainder = count % rowsPerStatement
+        var size = rowsPerStatement / 2
+        while remainder > 0 {
+            if remainder >= size {
+                sizes.append(size)
+                remainder -= size
+            }
+            size /= 2
+        }
+        return sizes
+    }
+
+    /// `count` groups of `columns` placeholders: `(?, ?), (?, ?)`.
+    private static func placeholders(rows count: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: count).joined(separator: ", ")
+    }
+
+    /// Inserts `records` (ids set) with multi-row statements, in order (a taken slot goes to the first row
+    /// that claims it, as with one statement per row). A chunk whose statement fails changed nothing (statement
+    /// atomicity) and is tried again a row at a time, so one bad row costs only itself: `failed` hears of it.
+    /// - Returns: the rows not written because their slot already has a row.
+    static func insertRows(
+        _ records: ArraySlice<RunRecord>, in db: Database, failed: (RunRecord, any Error) -> Void
+    ) -> [RunRecord] {
+        var refused: [RunRecord] = []
+        func insertAlone(_ record: RunRecord) {
+            do {
+                if try !insertRow(record, in: db) { refused.append(record) }
+            } catch {
+                failed(record, error)
+            }
+        }
+        var start = records.startIndex
+        for size in chunkSizes(records.count) {
+            let chunk = records[start..<(start + size)]
+            start += size
+            guard size > 1 else {
+                insertAlone(chunk[chunk.startIndex])
+                continue
+            }
+            do {
+                refused += try insertChunk(chunk, in: db)
+            } catch {
+                chunk.forEach(insertAlone)
+            }
+        }
+        return refused
+    }
+
+    /// One multi-row INSERT of `chunk`; returns the rows not written (slot taken).
+    private static func insertChunk(_ chunk: ArraySlice<RunRecord>, in db: Database) throws -> [RunRecord] {
+        let size = chunk.count
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO run
+                (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
+                 first_run_id, queued_at)
+            VALUES \(placeholders(rows: size, columns: 13))
+            """)
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(size * 13)
+        for record in chunk {
+            values += [
+                record.id, record.task, record.plugin, record.trigger.rawValue, record.scheduledAt,
+                record.startedAt, record.finishedAt, record.status.rawValue, record.attempt, record.error,
+                record.output, record.firstRunID, record.queuedAt,
+            ] as [(any DatabaseValueConvertible)?]
+        }
+        try statement.execute(arguments: StatementArguments(values))
+        guard db.changesCount < size else { return [] }
+        // Rare: a slot was taken. Which rows were written tells which were not.
+        let ids = chunk.compactMap(\.id)
+        let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let written = try Set(
+            Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
+        return chunk.filter { !written.contains($0.id ?? 0) }
+    }
+
+    /// An outcome for `finishRows`: the row, its final status, when it ended, and with `startedAt` when it
+    /// started (a queued row's start and end written together).
+    struct Outcome {
+        var id: Int64
+        var status: RunStatus
+        var startedAt: Int64?
+        var finishedAt: Int64
+        var error: String?
+        var output: String?
+    }
+
+    /// Writes each outcome to its row if the row is still `queued` or `running`, as `finish` does one at a time.
+    /// The ids must be distinct (a row's second outcome must see its first: write it with a later call). A chunk
+    /// whose statement fails is tried again a row at a time; `failed` hears of each row that fails alone.
+    static func finishRows(_ outcomes: ArraySlice<Outcome>, in db: Database, failed: (Int64, any Error) -> Void) {
+        func finishAlone(_ outcome: Outcome) {
+            do {
+                try finish(
+                    id: outcome.id, status: outcome.status, at: outcome.finishedAt, error: outcome.error,
+                    output: outcome.output, startedAt: outcome.startedAt, in: db)
+            } catch {
+                failed(outcome.id, error)
+            }
+        }
+        var start = outcomes.startIndex
+        for size in chunkSizes(outcomes.count) {
+            let chunk = outcomes[start..<(start + size)]
+            start += size
+            if size == 1 {
+                finishAlone(chunk[chunk.startIndex])
+                continue
+            }
+            do {
+                try finishChunk(chunk, in: db)
+            } catch {
+                chunk.forEach(finishAlone)
+            }
+        }
+    }
+
+    private static func finishChunk(_ chunk: ArraySlice<Outcome>, in db: Database) throws {
+        let size = chunk.count
+        let statement = try db.cachedStatement(sql: """
+            WITH outcome(id, status, started_at, finished_at, error, output) AS (
+                VALUES \(placeholders(rows: size, columns: 6)))
+            UPDATE run SET status = outcome.status, started_at = COALESCE(outcome.started_at, run.started_at),
+                finished_at = outcome.finished_at, error = outcome.error, output = outcome.output
+            FROM outcome WHERE run.id = outcome.id AND run.status IN ('queued', 'running')
+            """)
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(size * 6)
+        for outcome in chunk {
+            precondition(outcome.status.isFinal, "finish needs a final status")
+            values += [
+                outcome.id, outcome.status.rawValue, outcome.startedAt, outcome.finishedAt, outcome.error,
+                outcome.output,
+            ] as [(any DatabaseValueConvertible)?]
+        }
+        try statement.execute(arguments: StatementArguments(values))
+    }
+
+    /// Sets each queued row `running` from its start, as `markStarted` does one at a time. The ids must be
+    /// distinct. A chunk whose statement fails is tried again a row at a time; `failed` hears of each row that
+    /// fails alone.
+    static func markStartedRows(
+        _ starts: ArraySlice<(id: Int64, at: Int64)>, in db: Database, failed: (Int64, any Error) -> Void
+    ) {
+        func markAlone(_ start: (id: Int64, at: Int64)) {
+            do {
+                try markStarted(id: start.id, at: start.at, in: db)
+            } catch {
+                failed(start.id, error)
+            }
+        }
+        var start = starts.startIndex
+        for size in chunkSizes(starts.count) {
+            let chunk = starts[start..<(start + size)]
+            start += size
+            if size == 1 {
+                markAlone(chunk[chunk.startIndex])
+                continue
+            }
+            do {
+                let statement = try db.cachedStatement(sql: """
+                    WITH start(id, started_at) AS (VALUES \(placeholders(rows: size, columns: 2)))
+                    UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
+                    """)
+                try statement.execute(arguments: StatementArguments(chunk.flatMap { [$0.id, $0.at] }))
+            } catch {
+                chunk.forEach(markAlone)
+            }
+        }
+    }
+
     /// Marks every row left `running` or `queued` by a daemon that died as `interrupted`.
     /// - Returns: how many rows changed.
     @discardableResult

@@ -114,22 +114,14 @@ public final class HistoryWriter: Sendable {
         var failed = 0
         do {
             try db.inTransaction {
-                for change in folded(batch.compactMap { if case .change(let change) = $0 { change } else { nil } }) {
-                    do {
-                        let written = try Self.apply(change, in: db)
-                        if case .insert(let record, let reply, _) = change {
-                            if let reply { replies.append((reply, written)) } else if !written {
-                                onFailure(
-                                    "a row for task \(record.task) at \(record.scheduledAt) was not written: "
-                                        + "the slot already has one", 1)
-                            }
-                        }
-                    } catch {
-                        // A failed statement is rolled back alone (SQLite statement atomicity).
-                        failed += 1
-                        if case .insert(_, let reply?, _) = change { replies.append((reply, false)) }
-                        onFailure("\(error)", 1)
-                    }
+                let folded = folded(batch.compactMap { if case .change(let change) = $0 { change } else { nil } })
+                apply(folded, in: db, replies: &replies) { message in
+                    failed += 1
+                    onFailure(message, 1)
+                } refused: { record in
+                    onFailure(
+                        "a row for task \(record.task) at \(record.scheduledAt) was not written: the slot already has one",
+                        1)
                 }
                 return .commit
             }
@@ -140,6 +132,85 @@ public final class HistoryWriter: Sendable {
         unwritten.value.subtract(changes, ordering: .releasing)
         for (reply, written) in replies { reply(written) }
         for case .committed(let body) in batch { body() }
+    }
+
+    /// Applies folded changes with as few statements as possible: the new rows first, in order, runs of plain
+    /// inserts as multi-row INSERTs; then the starts and outcomes, in order, runs of one kind as multi-row
+    /// UPDATEs.
+    ///
+    /// Moving the updates after the inserts changes nothing: after `folded`, an update's row is never one this
+    /// batch inserts (that one took the update into its insert), so inserts and updates touch different rows, and
+    /// an update never changes the task or slot an insert's unique index looks at. Within the updates, a row's
+    /// second change waits for a statement after its first.
+    ///
+    /// A failing change is reported to `failed` (its rows alone are rolled back); a row whose slot is taken to
+    /// `refused`, or to its reply.
+    static func apply(
+        _ changes: [Change], in db: Database, replies: inout [(@Sendable (Bool) -> Void, Bool)],
+        failed: (String) -> Void, refused: (RunRecord) -> Void
+    ) {
+        var plain: [RunRecord] = []
+        func insertPlain() {
+            guard !plain.isEmpty else { return }
+            let notWritten = HistoryStore.insertRows(plain[...], in: db) { _, error in failed("\(error)") }
+            notWritten.forEach(refused)
+            plain.removeAll(keepingCapacity: true)
+        }
+        for change in changes {
+            guard case .insert(let record, let reply, let plan) = change else { continue }
+            if reply == nil, plan == nil {
+                plain.append(record)
+                continue
+            }
+            insertPlain()
+            do {
+                let written = try applyInsert(record, settlingPlan: plan, in: db)
+                if let reply { replies.append((reply, written)) } else if !written { refused(record) }
+            } catch {
+                if let reply { replies.append((reply, false)) }
+                failed("\(error)")
+            }
+        }
+        insertPlain()
+
+        var outcomes: [HistoryStore.Outcome] = []
+        var starts: [(id: Int64, at: Int64)] = []
+        var ids: Set<Int64> = []
+        func updatePending() {
+            HistoryStore.finishRows(outcomes[...], in: db) { _, error in failed("\(error)") }
+            HistoryStore.markStartedRows(starts[...], in: db) { _, error in failed("\(error)") }
+            outcomes.removeAll(keepingCapacity: true)
+            starts.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+        }
+        for change in changes {
+            let id: Int64
+            switch change {
+            case .insert:
+                continue
+            case .markStarted(let startID, _):
+                id = startID
+                if !outcomes.isEmpty { updatePending() }
+            case .finish(let outcomeID, _, _, _, _), .startedAndFinished(let outcomeID, _, _, _, _, _):
+                id = outcomeID
+                if !starts.isEmpty { updatePending() }
+            }
+            // A row's second change must see its first.
+            if ids.contains(id) { updatePending() }
+            ids.insert(id)
+            switch change {
+            case .markStarted(let id, let at):
+                starts.append((id, at))
+            case .finish(let id, let status, let at, let error, let output):
+                outcomes.append(.init(id: id, status: status, finishedAt: at, error: error, output: output))
+            case .startedAndFinished(let id, let startedAt, let status, let at, let error, let output):
+                outcomes.append(
+                    .init(id: id, status: status, startedAt: startedAt, finishedAt: at, error: error, output: output))
+            case .insert:
+                break
+            }
+        }
+        updatePending()
     }
 
     /// The batch's changes with each start and outcome of a row inserted earlier in the same batch folded into
@@ -201,29 +272,18 @@ public final class HistoryWriter: Sendable {
         return changes
     }
 
-    /// Applies one change; returns false for an insert whose slot is taken.
-    private static func apply(_ change: Change, in db: Database) throws -> Bool {
-        switch change {
-        case .insert(let record, _, nil):
-            return try HistoryStore.insertRow(record, in: db)
-        case .insert(let record, _, let plan?):
-            // The row and the plan's removal succeed or fail together.
-            var written = false
-            try db.inSavepoint {
-                written = try HistoryStore.insertRow(record, in: db)
-                if written { try HistoryStore.deletePlannedRun(id: plan, in: db) }
-                return .commit
-            }
-            return written
-        case .markStarted(let id, let at):
-            try HistoryStore.markStarted(id: id, at: at, in: db)
-        case .finish(let id, let status, let at, let error, let output):
-            try HistoryStore.finish(id: id, status: status, at: at, error: error, output: output, in: db)
-        case .startedAndFinished(let id, let startedAt, let status, let at, let error, let output):
-            try HistoryStore.finish(
-                id: id, status: status, at: at, error: error, output: output, startedAt: startedAt, in: db)
+    /// Inserts one row, and with `settlingPlan` deletes that planned run in the same savepoint (only if the row
+    /// is written); returns false when its slot is taken.
+    private static func applyInsert(_ record: RunRecord, settlingPlan plan: Int64?, in db: Database) throws -> Bool {
+        guard let plan else { return try HistoryStore.insertRow(record, in: db) }
+        // The row and the plan's removal succeed or fail together.
+        var written = false
+        try db.inSavepoint {
+            written = try HistoryStore.insertRow(record, in: db)
+            if written { try HistoryStore.deletePlannedRun(id: plan, in: db) }
+            return .commit
         }
-        return true
+        return written
     }
 }
 

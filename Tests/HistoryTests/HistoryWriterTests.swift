@@ -156,6 +156,117 @@ import Testing
     }
 }
 
+/// A batch's rows, starts and outcomes go to SQLite as multi-row statements; what they write must be exactly what
+/// one statement per change wrote, a bad row must cost only itself, and a taken slot is still told apart.
+@Suite struct HistoryWriterMultiRowTests {
+    func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .running) -> RunRecord {
+        RunRecord(
+            id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot, status: status)
+    }
+
+    /// Commits `changes` as one batch (a writer with no gather window takes everything queued while it is idle;
+    /// here everything is applied through the same path in one transaction).
+    func commitAsOneBatch(
+        _ changes: [HistoryWriter.Change], to store: HistoryStore
+    ) async throws -> (failures: [String], refused: [RunRecord]) {
+        try await store.writer.write { db in
+            var failures: [String] = []
+            var refused: [RunRecord] = []
+            var replies: [(@Sendable (Bool) -> Void, Bool)] = []
+            HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
+                refused: { refused.append($0) }
+            return (failures, refused)
+        }
+    }
+
+    @Test func chunksAreThirtyTwoRowsThenTheRemaindersPowersOfTwo() {
+        #expect(HistoryStore.chunkSizes(0) == [])
+        #expect(HistoryStore.chunkSizes(1) == [1])
+        #expect(HistoryStore.chunkSizes(31) == [16, 8, 4, 2, 1])
+        #expect(HistoryStore.chunkSizes(100) == [32, 32, 32, 4])
+        for count in 0...300 {
+            let sizes = HistoryStore.chunkSizes(count)
+            #expect(sizes.reduce(0, +) == count)
+            #expect(Set(sizes).isSubset(of: [32, 16, 8, 4, 2, 1]))
+        }
+    }
+
+    @Test func everyRowOfABatchIsWrittenAndATakenSlotInAChunkIsTheOnlyOneRefused() async throws {
+        let store = try HistoryStore.inMemory()
+        _ = try await store.insert(row(1, "t42", at: 1_000))
+        // 100 rows (chunks 32, 32, 32, 4); row 143 wants the slot row 1 holds, and row 170 the slot row 169
+        // takes in the same statement: the first to claim a slot keeps it.
+        var changes: [HistoryWriter.Change] = (101...200).map { id in
+            .insert(row(id, "t\(id)", at: 1_000))
+        }
+        changes[42] = .insert(row(143, "t42", at: 1_000))
+        changes[69] = .insert(row(170, "t169", at: 1_000))
+        let (failures, refused) = try await commitAsOneBatch(changes, to: store)
+        #expect(failures.isEmpty)
+        #expect(refused.map(\.id) == [143, 170])
+        let ids = try await store.runs(RunQuery(limit: 1_000)).compactMap(\.id).sorted()
+        #expect(ids == [1] + (101...200).filter { $0 != 143 && $0 != 170 })
+    }
+
+    @Test func aRowThatFailsCostsOnlyItselfNotTheRestOfItsStatement() async throws {
+        let store = try HistoryStore.inMemory()
+        try await store.writer.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse_inserts BEFORE INSERT ON run WHEN NEW.id = 17
+                BEGIN SELECT RAISE(ABORT, 'row 17 refused'); END;
+                CREATE TRIGGER refuse_updates BEFORE UPDATE ON run WHEN NEW.id = 5
+                BEGIN SELECT RAISE(ABORT, 'row 5 refused'); END;
+                """)
+        }
+        let queued: [RunRecord] = (1...40).map { id in
+            var record = row(Int64(id), "t\(id)", at: 1_000, .queued)
+            record.startedAt = nil
+            return record
+        }
+        var (failures, _) = try await commitAsOneBatch(queued.map { .insert($0) }, to: store)
+        #expect(failures.count == 1 && failures[0].contains("row 17 refused"))
+        // Outcomes of rows 1...20 and starts of rows 21...40, each a multi-row UPDATE; row 5's fails alone.
+        let outcomes: [HistoryWriter.Change] = (1...20).filter { $0 != 17 }.map { id in
+            .startedAndFinished(
+                id: Int64(id), startedAt: 2_000 + Int64(id), status: .succeeded, at: 3_000, error: nil, output: "ok")
+        }
+        let starts: [HistoryWriter.Change] = (21...40).map { id in .markStarted(id: Int64(id), at: 4_000) }
+        (failures, _) = try await commitAsOneBatch(outcomes + starts, to: store)
+        #expect(failures.count == 1 && failures[0].contains("row 5 refused"))
+        let rows = try await store.runs(RunQuery(limit: 100)).sorted { $0.id! < $1.id! }
+        #expect(rows.count == 39)
+        for row in rows {
+            switch row.id! {
+            case 5:
+                #expect(row.status == .queued && row.startedAt == nil)
+            case 1...20:
+                #expect(row.status == .succeeded && row.startedAt == 2_000 + row.id! && row.finishedAt == 3_000)
+                #expect(row.output == "ok")
+            default:
+                #expect(row.status == .running && row.startedAt == 4_000 && row.finishedAt == nil)
+            }
+        }
+    }
+
+    @Test func aRowsSecondOutcomeInABatchSeesItsFirstAndChangesNothing() async throws {
+        let store = try HistoryStore.inMemory()
+        let rows = (1...50).map { id in row(Int64(id), "t\(id)", at: 1_000) }
+        _ = try await commitAsOneBatch(rows.map { .insert($0) }, to: store)
+        var changes: [HistoryWriter.Change] = []
+        for id in 1...50 {
+            changes.append(.finish(id: Int64(id), status: .succeeded, at: 2_000, error: nil, output: nil))
+            if id % 3 == 0 {
+                changes.append(.finish(id: Int64(id), status: .failed, at: 3_000, error: "late", output: nil))
+            }
+        }
+        let (failures, _) = try await commitAsOneBatch(changes, to: store)
+        #expect(failures.isEmpty)
+        let written = try await store.runs(RunQuery(limit: 100))
+        #expect(written.count == 50)
+        #expect(written.allSatisfy { $0.status == .succeeded && $0.finishedAt == 2_000 && $0.error == nil })
+    }
+}
+
 extension RunRecord {
     fileprivate var withoutID: RunRecord {
         var copy = self
