@@ -618,7 +618,9 @@ public actor Scheduler: Service {
     }
 
     private static func outcome(of run: ActiveRun, completion: RunCompletion?) -> Outcome {
-        let timeoutNote = run.task.spec.timeout.map { "timed out after \(TaskDefinition.durationText($0.micros))" } ?? "timed out"
+        var timeoutNote: String {
+            run.task.spec.timeout.map { "timed out after \(TaskDefinition.durationText($0.micros))" } ?? "timed out"
+        }
         switch completion {
         case nil:
             return Outcome(
@@ -647,7 +649,8 @@ public actor Scheduler: Service {
             case nil:
                 break
             }
-            let described = message ?? "the plugin reported \(result.status) without a message"
+            // Only for failures: interpolating the status enum goes through reflection, and most runs succeed.
+            var described: String { message ?? "the plugin reported \(result.status) without a message" }
             switch result.status {
             case .ok:
                 return Outcome(status: .succeeded, end: .succeeded, output: result.output)
