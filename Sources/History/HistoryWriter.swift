@@ -4,7 +4,8 @@ import Synchronization
 /// Writes the scheduler's per-run changes (a row, a start, an outcome) without making the scheduler wait: each
 /// change joins a line, and the line is committed in one transaction on the database's writer queue a gather
 /// window (5 ms) after the first change joined it (a group commit), so a thousand runs ending within a millisecond
-/// cost one commit and no awaits on the dispatch path.
+/// cost one commit and no awaits on the dispatch path. Inside the commit, runs of rows, starts and outcomes go to
+/// SQLite as multi-row statements (`apply`).
 ///
 /// Row ids are chosen by the caller (`HistoryStore.nextRunID()` once at start-up, then counting up): one daemon
 /// owns a database (`DaemonLock`), so nobody else takes ids meanwhile. Changes are applied in the order they were
