@@ -120,21 +120,29 @@ extension HistoryStore {
                 failed(record, error)
             }
         }
-        var start = records.startIndex
-        for size in chunkSizes(records.count) {
-            let chunk = records[start..<(start + size)]
+        inChunks(records, chunk: { refused += try insertChunk($0, in: db) }, alone: insertAlone)
+        return refused
+    }
+
+    /// Writes `items` a chunk at a time (`chunkSizes`) with `chunk`, one multi-row statement; a single row, and
+    /// each row of a chunk whose statement failed (statement atomicity: it changed nothing), with `alone`.
+    private static func inChunks<Item>(
+        _ items: ArraySlice<Item>, chunk: (ArraySlice<Item>) throws -> Void, alone: (Item) -> Void
+    ) {
+        var start = items.startIndex
+        for size in chunkSizes(items.count) {
+            let part = items[start..<(start + size)]
             start += size
             guard size > 1 else {
-                insertAlone(chunk[chunk.startIndex])
+                part.forEach(alone)
                 continue
             }
             do {
-                refused += try insertChunk(chunk, in: db)
+                try chunk(part)
             } catch {
-                chunk.forEach(insertAlone)
+                part.forEach(alone)
             }
         }
-        return refused
     }
 
     /// One multi-row INSERT of `chunk`; returns the rows not written (slot taken).
@@ -189,20 +197,7 @@ extension HistoryStore {
                 failed(outcome.id, error)
             }
         }
-        var start = outcomes.startIndex
-        for size in chunkSizes(outcomes.count) {
-            let chunk = outcomes[start..<(start + size)]
-            start += size
-            if size == 1 {
-                finishAlone(chunk[chunk.startIndex])
-                continue
-            }
-            do {
-                try finishChunk(chunk, in: db)
-            } catch {
-                chunk.forEach(finishAlone)
-            }
-        }
+        inChunks(outcomes, chunk: { try finishChunk($0, in: db) }, alone: finishAlone)
     }
 
     private static func finishChunk(_ chunk: ArraySlice<Outcome>, in db: Database) throws {
@@ -239,24 +234,13 @@ extension HistoryStore {
                 failed(start.id, error)
             }
         }
-        var start = starts.startIndex
-        for size in chunkSizes(starts.count) {
-            let chunk = starts[start..<(start + size)]
-            start += size
-            if size == 1 {
-                markAlone(chunk[chunk.startIndex])
-                continue
-            }
-            do {
-                let statement = try db.cachedStatement(sql: """
-                    WITH start(id, started_at) AS (VALUES \(placeholders(rows: size, columns: 2)))
-                    UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
-                    """)
-                try statement.execute(arguments: StatementArguments(chunk.flatMap { [$0.id, $0.at] }))
-            } catch {
-                chunk.forEach(markAlone)
-            }
-        }
+        inChunks(starts, chunk: { chunk in
+            let statement = try db.cachedStatement(sql: """
+                WITH start(id, started_at) AS (VALUES \(placeholders(rows: chunk.count, columns: 2)))
+                UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
+                """)
+            try statement.execute(arguments: StatementArguments(chunk.flatMap { [$0.id, $0.at] }))
+        }, alone: markAlone)
     }
 
     /// Marks every row left `running` or `queued` by a daemon that died as `interrupted`.
