@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 extension HistoryStore {
     /// Records a new run or slot decision in a transaction of its own and returns once it is committed. For a
@@ -154,16 +155,23 @@ extension HistoryStore {
                  first_run_id, queued_at)
             VALUES \(placeholders(rows: size, columns: 13))
             """)
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(size * 13)
-        for record in chunk {
-            values += [
-                record.id, record.task, record.plugin, record.trigger.rawValue, record.scheduledAt,
-                record.startedAt, record.finishedAt, record.status.rawValue, record.attempt, record.error,
-                record.output, record.firstRunID, record.queuedAt,
-            ] as [(any DatabaseValueConvertible)?]
+        try execute(statement, in: db) { values in
+            for record in chunk {
+                values.add(record.id)
+                values.add(record.task)
+                values.add(record.plugin)
+                values.add(record.trigger.rawValue)
+                values.add(record.scheduledAt)
+                values.add(record.startedAt)
+                values.add(record.finishedAt)
+                values.add(record.status.rawValue)
+                values.add(Int64(record.attempt))
+                values.add(record.error)
+                values.add(record.output)
+                values.add(record.firstRunID)
+                values.add(record.queuedAt)
+            }
         }
-        try statement.execute(arguments: StatementArguments(values))
         guard db.changesCount < size else { return [] }
         // Rare: a slot was taken. Which rows were written tells which were not.
         let ids = chunk.compactMap(\.id)
@@ -209,16 +217,66 @@ extension HistoryStore {
                 finished_at = outcome.finished_at, error = outcome.error, output = outcome.output
             FROM outcome WHERE run.id = outcome.id AND run.status IN ('queued', 'running')
             """)
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(size * 6)
-        for outcome in chunk {
-            precondition(outcome.status.isFinal, "finish needs a final status")
-            values += [
-                outcome.id, outcome.status.rawValue, outcome.startedAt, outcome.finishedAt, outcome.error,
-                outcome.output,
-            ] as [(any DatabaseValueConvertible)?]
+        try execute(statement, in: db) { values in
+            for outcome in chunk {
+                precondition(outcome.status.isFinal, "finish needs a final status")
+                values.add(outcome.id)
+                values.add(outcome.status.rawValue)
+                values.add(outcome.startedAt)
+                values.add(outcome.finishedAt)
+                values.add(outcome.error)
+                values.add(outcome.output)
+            }
         }
-        try statement.execute(arguments: StatementArguments(values))
+    }
+
+    /// The values of a statement's parameters, bound in order through SQLite's C API.
+    struct Bindings {
+        fileprivate let statement: SQLiteStatement
+        fileprivate var index: Int32 = 1
+
+        mutating func add(_ value: Int64?) {
+            if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+            index += 1
+        }
+
+        mutating func add(_ value: String?) {
+            // SQLITE_TRANSIENT: SQLite copies the text before the temporary C string goes away.
+            if let value {
+                sqlite3_bind_text(statement, index, value, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            } else {
+                sqlite3_bind_null(statement, index)
+            }
+            index += 1
+        }
+    }
+
+    /// Runs `statement` with the values `bind` adds, bound straight through SQLite's C API. `StatementArguments`
+    /// boxes every value as a `DatabaseValue` first, which was a fifth of the history writer's time with 416
+    /// values a statement. Only for the writer's own cached statements, which GRDB never runs itself.
+    /// - Throws: `DatabaseError` when SQLite reports one; the statement then changed nothing.
+    private static func execute(_ statement: Statement, in db: Database, bind: (inout Bindings) -> Void) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        var bindings = Bindings(statement: handle)
+        bind(&bindings)
+        precondition(bindings.index - 1 == sqlite3_bind_parameter_count(handle), "one value per parameter")
+        // Frees SQLite's copies of the text values and leaves the statement ready for its next use.
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_DONE:
+                return
+            case SQLITE_ROW:
+                continue
+            case let code:
+                let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+        }
     }
 
     /// Sets each queued row `running` from its start, as `markStarted` does one at a time. The ids must be
@@ -239,7 +297,12 @@ extension HistoryStore {
                 WITH start(id, started_at) AS (VALUES \(placeholders(rows: chunk.count, columns: 2)))
                 UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
                 """)
-            try statement.execute(arguments: StatementArguments(chunk.flatMap { [$0.id, $0.at] }))
+            try execute(statement, in: db) { values in
+                for start in chunk {
+                    values.add(start.id)
+                    values.add(start.at)
+                }
+            }
         }, alone: markAlone)
     }
 
