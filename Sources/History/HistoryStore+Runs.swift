@@ -241,9 +241,17 @@ extension HistoryStore {
         }
 
         mutating func add(_ value: String?) {
-            // SQLITE_TRANSIENT: SQLite copies the text before the temporary C string goes away.
-            if let value {
-                sqlite3_bind_text(statement, index, value, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            if var value {
+                // The UTF-8 bytes with their length (a NUL inside the text is kept); SQLITE_TRANSIENT: SQLite
+                // copies them. An empty text has no bytes to point at, and a null pointer would bind NULL.
+                value.withUTF8 { bytes in
+                    let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+                    if let start = bytes.baseAddress, !bytes.isEmpty {
+                        sqlite3_bind_text(statement, index, start, Int32(bytes.count), transient)
+                    } else {
+                        sqlite3_bind_text(statement, index, "", 0, transient)
+                    }
+                }
             } else {
                 sqlite3_bind_null(statement, index)
             }

@@ -248,6 +248,23 @@ import Testing
         }
     }
 
+    @Test func textIsWrittenAsGivenEmptyNonASCIIAndLong() async throws {
+        let store = try HistoryStore.inMemory()
+        let texts = ["", "ünïcødé ✓ 日本 \u{1F600}", "a \"quoted\" 'text'; DROP TABLE run", String(repeating: "xy", count: 5_000)]
+        var rows = (1...8).map { id in row(Int64(id), "t\(id)", at: 1_000, .queued) }
+        for (index, text) in texts.enumerated() { rows[index].error = text }
+        _ = try await commitAsOneBatch(rows.map { .insert($0) }, to: store)
+        let outcomes: [HistoryWriter.Change] = (5...8).map { id in
+            .finish(id: Int64(id), status: .failed, at: 2_000, error: texts[id - 5], output: texts[8 - id])
+        }
+        _ = try await commitAsOneBatch(outcomes, to: store)
+        let written = try await store.runs(RunQuery(limit: 10)).sorted { $0.id! < $1.id! }
+        #expect(written.prefix(4).map(\.error) == texts.map(Optional.some), "inserted in one multi-row statement")
+        #expect(written.suffix(4).map(\.error) == texts.map(Optional.some), "updated in one multi-row statement")
+        #expect(written.suffix(4).map(\.output) == texts.reversed().map(Optional.some))
+        #expect(written.prefix(4).allSatisfy { $0.output == nil }, "a nil text is NULL, not empty")
+    }
+
     @Test func aRowsSecondOutcomeInABatchSeesItsFirstAndChangesNothing() async throws {
         let store = try HistoryStore.inMemory()
         let rows = (1...50).map { id in row(Int64(id), "t\(id)", at: 1_000) }
