@@ -1,6 +1,6 @@
 /// C source of the misbehaving fixture plugins, one behaviour per `-DFX_<MODE>` flag:
 /// FX_SEGFAULT, FX_ABORT, FX_TRAP (a Swift-style trap instruction), FX_EXIT3 (in `run`);
-/// FX_LOOP (ignores should_stop), FX_COOPERATIVE (honours it);
+/// FX_LOOP (ignores should_stop), FX_COOPERATIVE (honours it), FX_DIE_ON_SIGTERM (SIGTERM kills it);
 /// FX_MEMORY (allocates 1 MiB blocks until malloc fails, then uses the NULL it got); FX_SPIN (burns CPU);
 /// FX_FILES (opens files until it runs out of descriptors);
 /// FX_GARBAGE_STDOUT, FX_GARBAGE_PROTOCOL (writes junk to descriptor 3); FX_CRASH_CREATE; FX_CRASH_ENTRY,
@@ -67,6 +67,11 @@ enum CrashFixtureSource {
         ctx->api->log(ctx->host, HK_LOG_INFO, "about to exit(3)");
         exit(3);
     #elif defined(FX_LOOP)
+        ctx->api->log(ctx->host, HK_LOG_INFO, "looping");
+        for (;;) nap(10);
+    #elif defined(FX_DIE_ON_SIGTERM)
+        /* As a worker whose SIGTERM handler is not installed yet (a stop just as it starts): SIGTERM ends it. */
+        signal(SIGTERM, SIG_DFL);
         ctx->api->log(ctx->host, HK_LOG_INFO, "looping");
         for (;;) nap(10);
     #elif defined(FX_COOPERATIVE)

@@ -43,6 +43,22 @@ struct WorkerStopAndLimitTests {
         #expect(report.termination == .exited(0))
     }
 
+    @Test func aWorkerEndedByTheStopRequestsSIGTERMIsACancelledRunNotACrash() async throws {
+        let workspace = try IsolationWorkspace()
+        let control = RunControl()
+        let (logger, _) = Self.stopWhenLooping(control)
+        let job = workspace.job(try workspace.buildFixture("term", mode: "DIE_ON_SIGTERM"), timeoutGrace: .seconds(600))
+        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        guard case .returned(let result) = report.completion else {
+            Issue.record("the worker ended because it was asked to stop: not a crash, got \(report.completion)")
+            return
+        }
+        #expect(result.status == .cancelled)
+        #expect(result.message.hasPrefix("stopped on request: the worker ended on SIGTERM"), "\(result.message)")
+        #expect(report.escalation == .terminated)
+        #expect(report.termination == .signaled(SIGTERM))
+    }
+
     @Test func allocatingPastTheMemoryLimitIsReportedAsSuch() async throws {
         let workspace = try IsolationWorkspace()
         let job = workspace.job(try workspace.buildFixture("memory", mode: "MEMORY"),

@@ -238,8 +238,13 @@ struct WorkerSession {
                     + "timeout_grace (\(job.timeoutGrace))" + suffix, output: output), nil)
             }
             if signal == SIGTERM, escalation != .none {
-                return (.crashed(reason: "the worker ended on SIGTERM after the stop request" + suffix,
-                                 output: output), nil)
+                // The stop request's own SIGTERM ended the worker before the plugin could answer it (a worker
+                // stopped as it starts, before its handler turns SIGTERM into should_stop): the run stopped on
+                // request, it did not crash. The scheduler records it as the stop's reason says (cancelled,
+                // timed out, or cancelled at shutdown).
+                return (.returned(RunResult(
+                    status: .cancelled, message: "stopped on request: the worker ended on SIGTERM" + suffix,
+                    output: output)), nil)
             }
             if let cpu = job.limits.cpuSeconds,
                signal == SIGXCPU || (signal == SIGKILL && status.cpu_microseconds >= Int64(cpu) * 1_000_000) {
