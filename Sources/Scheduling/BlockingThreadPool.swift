@@ -19,7 +19,9 @@ public final class BlockingThreadPool: Sendable {
     private nonisolated(unsafe) var state = State()
     private let name: String
 
-    private struct State {
+    /// The pool's bookkeeping and the relay rule, apart from the threads and the lock (so the rule can be tested
+    /// step by step). Every method is called under the lock.
+    struct State {
         var jobs: Deque<@Sendable () -> Void> = []
         /// Threads in `condition.wait()` (a signalled thread counts until it wakes).
         var idle = 0
@@ -30,7 +32,24 @@ public final class BlockingThreadPool: Sendable {
         /// Threads woken or started so far.
         var summoned = 0
 
-        /// Under the lock: who must come for the queued jobs, if nobody is on the way yet.
+        /// A job joins the line; returns who must come for it.
+        mutating func enqueue(_ job: @escaping @Sendable () -> Void) -> Summons {
+            jobs.append(job)
+            return summons()
+        }
+
+        /// A woken or new thread looks at the line: it is no longer on its way.
+        mutating func arrive() {
+            threadOnItsWay = false
+        }
+
+        /// A thread takes the next job, if any, and says who must come for the ones still waiting.
+        mutating func take() -> (job: (@Sendable () -> Void)?, summons: Summons) {
+            guard let job = jobs.popFirst() else { return (nil, .nobody) }
+            return (job, summons())
+        }
+
+        /// Who must come for the queued jobs, if nobody is on the way yet.
         mutating func summons() -> Summons {
             guard !jobs.isEmpty, !threadOnItsWay else { return .nobody }
             threadOnItsWay = true
@@ -41,7 +60,7 @@ public final class BlockingThreadPool: Sendable {
         }
     }
 
-    private enum Summons {
+    enum Summons: Equatable {
         case nobody
         case wake
         case start(number: Int)
@@ -55,8 +74,7 @@ public final class BlockingThreadPool: Sendable {
     /// Runs `job` on a pool thread and returns at once.
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
-        state.jobs.append(job)
-        let summons = state.summons()
+        let summons = state.enqueue(job)
         condition.unlock()
         call(summons)
     }
@@ -112,11 +130,11 @@ public final class BlockingThreadPool: Sendable {
 
     private func workLoop() {
         condition.lock()
-        state.threadOnItsWay = false
+        state.arrive()
         while true {
-            if let job = state.jobs.popFirst() {
+            let (job, summons) = state.take()
+            if let job {
                 // Others still queued: the next thread is woken before this one runs a job that may block.
-                let summons = state.summons()
                 condition.unlock()
                 call(summons)
                 job()
@@ -126,7 +144,7 @@ public final class BlockingThreadPool: Sendable {
                 condition.wait()
                 state.idle -= 1
                 // Here now (woken by a signal or spuriously: either way this thread looks at the queue next).
-                state.threadOnItsWay = false
+                state.arrive()
             }
         }
     }
