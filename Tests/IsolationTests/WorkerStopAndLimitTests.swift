@@ -16,12 +16,17 @@ struct WorkerStopAndLimitTests {
         }
     }
 
-    @Test func aPluginIgnoringShouldStopIsKilledWithSIGKILLAfterTheGrace() async throws {
+    /// Runs the fixture `mode` in a worker and asks it to stop as soon as it says it is looping.
+    static func stoppedRun(_ name: String, mode: String, timeoutGrace: Duration) async throws -> WorkerReport {
         let workspace = try IsolationWorkspace()
         let control = RunControl()
-        let (logger, _) = Self.stopWhenLooping(control)
-        let job = workspace.job(try workspace.buildFixture("loop", mode: "LOOP"), timeoutGrace: .milliseconds(200))
-        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        let (logger, _) = stopWhenLooping(control)
+        let job = workspace.job(try workspace.buildFixture(name, mode: mode), timeoutGrace: timeoutGrace)
+        return await IsolationWorkspace.execute(job, control: control, logger: logger)
+    }
+
+    @Test func aPluginIgnoringShouldStopIsKilledWithSIGKILLAfterTheGrace() async throws {
+        let report = try await Self.stoppedRun("loop", mode: "LOOP", timeoutGrace: .milliseconds(200))
         guard case .crashed(let reason, _) = report.completion else {
             Issue.record("expected a crash, got \(report.completion)")
             return
@@ -32,23 +37,15 @@ struct WorkerStopAndLimitTests {
     }
 
     @Test func aCooperativePluginSeesShouldStopOnSIGTERMAndReturnsCancelled() async throws {
-        let workspace = try IsolationWorkspace()
-        let control = RunControl()
-        let (logger, _) = Self.stopWhenLooping(control)
         // A grace far longer than the test may take: only SIGTERM can end this run in time.
-        let job = workspace.job(try workspace.buildFixture("coop", mode: "COOPERATIVE"), timeoutGrace: .seconds(600))
-        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        let report = try await Self.stoppedRun("coop", mode: "COOPERATIVE", timeoutGrace: .seconds(600))
         #expect(report.completion == .returned(RunResult(status: .cancelled, message: "stopped on request", output: nil)))
         #expect(report.escalation == .terminated)
         #expect(report.termination == .exited(0))
     }
 
     @Test func aWorkerEndedByTheStopRequestsSIGTERMIsACancelledRunNotACrash() async throws {
-        let workspace = try IsolationWorkspace()
-        let control = RunControl()
-        let (logger, _) = Self.stopWhenLooping(control)
-        let job = workspace.job(try workspace.buildFixture("term", mode: "DIE_ON_SIGTERM"), timeoutGrace: .seconds(600))
-        let report = await IsolationWorkspace.execute(job, control: control, logger: logger)
+        let report = try await Self.stoppedRun("term", mode: "DIE_ON_SIGTERM", timeoutGrace: .seconds(600))
         guard case .returned(let result) = report.completion else {
             Issue.record("the worker ended because it was asked to stop: not a crash, got \(report.completion)")
             return
