@@ -119,13 +119,26 @@ public final class BlockingThreadPool: Sendable {
         case .start(let number):
             let label = "\(name)-\(number)"
             let thread = Thread { [self] in
-                // Named from inside: on Linux, Foundation applies a name set before `start()` to the `Thread`
-                // object only, and the thread would show its creator's name (a Dispatch queue's) in `top -H`.
-                Thread.current.name = label
+                Self.nameCallingThread(label)
                 workLoop()
             }
             thread.start()
         }
+    }
+
+    /// Gives the calling thread its name in the kernel (`top -H`, `/proc/PID/task/*/comm`; at most 15 bytes).
+    ///
+    /// Foundation's `Thread.name` cannot be trusted for this on Linux: set before `start()` it stays on the object,
+    /// and set from inside the thread it reaches the kernel only if `start()` has already stored the thread's
+    /// handle, which a new thread can outrun (the thread then shows its creator's name, a Dispatch queue's).
+    /// `pthread_setname_np` is not visible from Swift's Glibc module; writing the thread's own `comm` file is what
+    /// it does on Linux.
+    static func nameCallingThread(_ name: String) {
+        let file = open("/proc/thread-self/comm", O_WRONLY)
+        guard file >= 0 else { return }
+        defer { close(file) }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
     }
 
     private func workLoop() {
