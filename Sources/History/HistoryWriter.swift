@@ -27,12 +27,10 @@ public final class HistoryWriter: Sendable {
         case insert(RunRecord, reply: (@Sendable (Bool) -> Void)? = nil, settlingPlan: Int64? = nil)
         /// A queued run started.
         case markStarted(id: Int64, at: Int64)
-        /// A run or queued run ended; only rows still `queued` or `running` change.
-        case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
-        /// A queued run started at `startedAt` and ended: a `markStarted` and a `finish` of one row in one
-        /// statement (what `folded` makes of the two in one batch). Only a row still `queued` or `running` changes.
-        case startedAndFinished(
-            id: Int64, startedAt: Int64, status: RunStatus, at: Int64, error: String?, output: String?)
+        /// A run or queued run ended; only rows still `queued` or `running` change. With `startedAt`, the row's
+        /// start is written in the same statement (what `folded` makes of a queued row's start and outcome that
+        /// fall in one batch).
+        case finish(id: Int64, status: RunStatus, at: Int64, error: String?, output: String?, startedAt: Int64? = nil)
     }
 
     private enum Entry: Sendable {
@@ -176,48 +174,37 @@ public final class HistoryWriter: Sendable {
 
         var outcomes: [HistoryStore.Outcome] = []
         var starts: [(id: Int64, at: Int64)] = []
-        var ids: Set<Int64> = []
-        func updatePending() {
+        /// Rows with a change in `outcomes` or `starts`: a row's second change must see its first.
+        var pendingRows: Set<Int64> = []
+        func writePending() {
             HistoryStore.finishRows(outcomes[...], in: db) { _, error in failed("\(error)") }
             HistoryStore.markStartedRows(starts[...], in: db) { _, error in failed("\(error)") }
             outcomes.removeAll(keepingCapacity: true)
             starts.removeAll(keepingCapacity: true)
-            ids.removeAll(keepingCapacity: true)
+            pendingRows.removeAll(keepingCapacity: true)
         }
         for change in changes {
-            let id: Int64
             switch change {
             case .insert:
                 continue
-            case .markStarted(let startID, _):
-                id = startID
-                if !outcomes.isEmpty { updatePending() }
-            case .finish(let outcomeID, _, _, _, _), .startedAndFinished(let outcomeID, _, _, _, _, _):
-                id = outcomeID
-                if !starts.isEmpty { updatePending() }
-            }
-            // A row's second change must see its first.
-            if ids.contains(id) { updatePending() }
-            ids.insert(id)
-            switch change {
             case .markStarted(let id, let at):
+                if !outcomes.isEmpty || pendingRows.contains(id) { writePending() }
                 starts.append((id, at))
-            case .finish(let id, let status, let at, let error, let output):
-                outcomes.append(.init(id: id, status: status, finishedAt: at, error: error, output: output))
-            case .startedAndFinished(let id, let startedAt, let status, let at, let error, let output):
-                outcomes.append(
-                    .init(id: id, status: status, startedAt: startedAt, finishedAt: at, error: error, output: output))
-            case .insert:
-                break
+                pendingRows.insert(id)
+            case .finish(let id, let status, let at, let error, let output, let startedAt):
+                if !starts.isEmpty || pendingRows.contains(id) { writePending() }
+                outcomes.append(.init(
+                    id: id, status: status, startedAt: startedAt, finishedAt: at, error: error, output: output))
+                pendingRows.insert(id)
             }
         }
-        updatePending()
+        writePending()
     }
 
     /// The batch's changes with each start and outcome of a row inserted earlier in the same batch folded into
     /// that insert, exactly as the UPDATEs would have changed the row (a start sets `running`; an outcome applies
     /// only to a row still `queued` or `running`), and each start of an earlier batch's row joined by its outcome
-    /// in this batch made one `startedAndFinished` (in a burst most runs wait in line as `queued` rows and then
+    /// in this batch made one `finish` with its start (in a burst most runs wait in line as `queued` rows and then
     /// start and end within a batch: one UPDATE for both instead of two). Other changes stay as they are, in order.
     static func folded(_ batch: [Change]) -> [Change] {
         var changes: [Change] = []
@@ -249,10 +236,11 @@ public final class HistoryWriter: Sendable {
                     started[id] = changes.count
                     changes.append(change)
                 }
-            case .finish(let id, let status, let at, let error, let output):
+            case .finish(let id, let status, let at, let error, let output, let startedAt):
                 let folded = fold(into: id) { record in
                     guard record.status == .queued || record.status == .running else { return }
                     record.status = status
+                    record.startedAt = startedAt ?? record.startedAt
                     record.finishedAt = at
                     record.error = error
                     record.output = output
@@ -260,14 +248,14 @@ public final class HistoryWriter: Sendable {
                 if folded { continue }
                 // Every change of one row is in the batch in order, and only this row's changes matter to it, so
                 // the pair may stand where the start stood.
-                if let index = started.removeValue(forKey: id), case .markStarted(_, let startedAt) = changes[index] {
-                    changes[index] = .startedAndFinished(
-                        id: id, startedAt: startedAt, status: status, at: at, error: error, output: output)
+                if startedAt == nil, let index = started.removeValue(forKey: id),
+                   case .markStarted(_, let startedAt) = changes[index]
+                {
+                    changes[index] = .finish(
+                        id: id, status: status, at: at, error: error, output: output, startedAt: startedAt)
                 } else {
                     changes.append(change)
                 }
-            case .startedAndFinished:
-                changes.append(change)
             }
         }
         return changes

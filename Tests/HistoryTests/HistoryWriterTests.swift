@@ -114,7 +114,7 @@ import Testing
         }
         #expect(record.status == .succeeded)
         #expect(record.startedAt == 105 && record.finishedAt == 110 && record.output == "done" && record.error == nil)
-        guard case .startedAndFinished(7, 106, .failed, 121, "boom", nil) = folded[1],
+        guard case .finish(7, .failed, 121, "boom", nil, 106) = folded[1],
               case .markStarted(8, 130) = folded[2]
         else {
             Issue.record("an earlier row's start and outcome are one change, where the start stood: \(folded)")
@@ -227,8 +227,8 @@ import Testing
         #expect(failures.count == 1 && failures[0].contains("row 17 refused"))
         // Outcomes of rows 1...20 and starts of rows 21...40, each a multi-row UPDATE; row 5's fails alone.
         let outcomes: [HistoryWriter.Change] = (1...20).filter { $0 != 17 }.map { id in
-            .startedAndFinished(
-                id: Int64(id), startedAt: 2_000 + Int64(id), status: .succeeded, at: 3_000, error: nil, output: "ok")
+            .finish(
+                id: Int64(id), status: .succeeded, at: 3_000, error: nil, output: "ok", startedAt: 2_000 + Int64(id))
         }
         let starts: [HistoryWriter.Change] = (21...40).map { id in .markStarted(id: Int64(id), at: 4_000) }
         (failures, _) = try await commitAsOneBatch(outcomes + starts, to: store)
