@@ -93,13 +93,6 @@ public final class BlockingThreadPool: Sendable {
         return state.idle
     }
 
-    /// How many times a thread was woken or started for queued jobs (for tests).
-    var summonCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return state.summoned
-    }
-
     /// How many threads the pool has started (for tests and metrics).
     public var threadCount: Int {
         condition.lock()
