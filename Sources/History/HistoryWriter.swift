@@ -118,9 +118,11 @@ public final class HistoryWriter: Sendable {
                     failed += 1
                     onFailure(message, 1)
                 } refused: { record in
+                    let slot = UTCTimestamp.rfc3339(micros: record.scheduledAt)
                     onFailure(
-                        "a row for task \(record.task) at \(record.scheduledAt) was not written: the slot already has one",
-                        1)
+                        "the row of task \(record.task) for its slot at \(slot) was not written: that slot already "
+                            + "has a row, so the slot stays recorded once (the daemon believed the slot new; if this "
+                            + "repeats, report it with the log)", 1)
                 }
                 return .commit
             }

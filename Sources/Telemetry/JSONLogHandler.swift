@@ -1,5 +1,6 @@
 public import Logging
 import Foundation
+import History
 import Synchronization
 
 /// A swift-log handler that writes one JSON object per line (`log.format: json`).

@@ -42,7 +42,9 @@ import Testing
         #expect(!(await writer.insertChecked(row(11, "a", at: 5))), "the unique slot index refuses the second")
         writer.enqueue(.insert(row(12, "a", at: 5)))
         await writer.flush()
-        #expect(failures.withLock { $0 }.count == 1, "an unchecked row that hits a taken slot is reported")
+        let reported = failures.withLock { $0 }
+        #expect(reported.count == 1, "an unchecked row that hits a taken slot is reported")
+        #expect(reported.first?.contains("task a for its slot at 1970-01-01T00:00:00.000005Z") == true, "\(reported)")
         let rows = try await store.runs(RunQuery(task: "a", limit: 10))
         #expect(rows.map(\.id) == [10])
     }
@@ -250,7 +252,9 @@ import Testing
 
     @Test func textIsWrittenAsGivenEmptyNonASCIIAndLong() async throws {
         let store = try HistoryStore.inMemory()
-        let texts = ["", "ünïcødé ✓ 日本 \u{1F600}", "a \"quoted\" 'text'; DROP TABLE run", String(repeating: "xy", count: 5_000)]
+        let texts = [
+            "", "ünïcødé ✓ 日本 \u{1F600}", "a \"quoted\" 'text'; DROP TABLE run", String(repeating: "xy", count: 5_000),
+        ]
         var rows = (1...8).map { id in row(Int64(id), "t\(id)", at: 1_000, .queued) }
         for (index, text) in texts.enumerated() { rows[index].error = text }
         _ = try await commitAsOneBatch(rows.map { .insert($0) }, to: store)

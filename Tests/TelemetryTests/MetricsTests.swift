@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Synchronization
 import Logging
 import Scheduling

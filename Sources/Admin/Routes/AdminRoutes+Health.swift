@@ -1,3 +1,4 @@
+import History
 import Hummingbird
 import Scheduling
 import Telemetry

@@ -1,6 +1,7 @@
 import Foundation
 
-/// RFC 3339 timestamps in UTC with microseconds (`2026-11-23T14:05:00.000123Z`), as logs and the API write them.
+/// RFC 3339 timestamps in UTC with microseconds (`2026-11-23T14:05:00.000123Z`), as history, logs and the API
+/// write them.
 public enum UTCTimestamp {
     /// Formats microseconds since the Unix epoch.
     public static func rfc3339(micros: Int64) -> String {
