@@ -30,21 +30,15 @@ extension HistoryStore {
         }
     }
 
-    // The statements behind every run-row change, the awaited ones above and `HistoryWriter`'s queued ones.
+    // The statements behind every run-row change, the awaited ones above and `HistoryWriter`'s queued ones. Each
+    // kind is one statement for any number of rows: one statement per row costs SQLite a statement run of its own
+    // each time (five cursors opened and closed on the table and its indexes, the statement's end), so the writer's
+    // group commits send up to `rowsPerStatement` rows a statement. Chunks are 32 rows and then the remainder's
+    // powers of two, so each kind has six statements (their SQL made once, below, and cached by GRDB).
 
     /// Inserts `record` (with its id, or the next one when it has none); false when its slot already has a row.
     static func insertRow(_ record: RunRecord, in db: Database) throws -> Bool {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO run
-                (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
-                 first_run_id, queued_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute(arguments: [
-            record.id, record.task, record.plugin, record.trigger.rawValue, record.scheduledAt, record.startedAt,
-            record.finishedAt, record.status.rawValue, record.attempt, record.error, record.output,
-            record.firstRunID, record.queuedAt,
-        ])
+        try runInsert([record][...], in: db)
         return db.changesCount == 1
     }
 
@@ -58,8 +52,7 @@ extension HistoryStore {
 
     /// Sets a queued row `running` from `startedAt`.
     static func markStarted(id: Int64, at startedAt: Int64, in db: Database) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE run SET status = 'running', started_at = ? WHERE id = ?")
-        try statement.execute(arguments: [startedAt, id])
+        try runMarkStarted([(id, startedAt)][...], in: db)
     }
 
     /// Writes a row's outcome if it is still `queued` or `running`; with `startedAt`, its start too (what
@@ -68,18 +61,10 @@ extension HistoryStore {
         id: Int64, status: RunStatus, at finishedAt: Int64, error: String?, output: String?, startedAt: Int64? = nil,
         in db: Database
     ) throws {
-        precondition(status.isFinal, "finish needs a final status")
-        let statement = try db.cachedStatement(sql: """
-            UPDATE run SET status = ?, started_at = COALESCE(?, started_at), finished_at = ?, error = ?, output = ?
-            WHERE id = ? AND status IN ('queued', 'running')
-            """)
-        try statement.execute(arguments: [status.rawValue, startedAt, finishedAt, error, output, id])
+        let outcome = Outcome(
+            id: id, status: status, startedAt: startedAt, finishedAt: finishedAt, error: error, output: output)
+        try runFinish([outcome][...], in: db)
     }
-
-    // The same statements for many rows at once (`HistoryWriter`'s group commits). One statement per row costs
-    // SQLite a statement run of its own each time (five cursors opened and closed on the table and its indexes,
-    // the statement's end); a statement with up to `rowsPerStatement` rows pays that once. Chunks are 32 rows and
-    // then the remainder's powers of two, so each kind keeps at most six cached statements.
 
     /// The most rows one multi-row statement carries.
     static let rowsPerStatement = 32
@@ -100,10 +85,42 @@ extension HistoryStore {
         return sizes
     }
 
+    /// Each kind's SQL for every chunk size (and one row), made once: building and hashing a 416-placeholder
+    /// string per statement run was work the writer repeated for every chunk.
+    private static func sqlByRows(_ make: (_ rows: Int) -> String) -> [Int: String] {
+        Dictionary(uniqueKeysWithValues: chunkSizes(2 * rowsPerStatement - 1).map { ($0, make($0)) })
+    }
+
     /// `count` groups of `columns` placeholders: `(?, ?), (?, ?)`.
     private static func placeholders(rows count: Int, columns: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         return Array(repeating: row, count: count).joined(separator: ", ")
+    }
+
+    private static let insertSQL = sqlByRows { rows in
+        """
+        INSERT OR IGNORE INTO run
+            (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
+             first_run_id, queued_at)
+        VALUES \(placeholders(rows: rows, columns: 13))
+        """
+    }
+
+    private static let finishSQL = sqlByRows { rows in
+        """
+        WITH outcome(id, status, started_at, finished_at, error, output) AS (
+            VALUES \(placeholders(rows: rows, columns: 6)))
+        UPDATE run SET status = outcome.status, started_at = COALESCE(outcome.started_at, run.started_at),
+            finished_at = outcome.finished_at, error = outcome.error, output = outcome.output
+        FROM outcome WHERE run.id = outcome.id AND run.status IN ('queued', 'running')
+        """
+    }
+
+    private static let markStartedSQL = sqlByRows { rows in
+        """
+        WITH start(id, started_at) AS (VALUES \(placeholders(rows: rows, columns: 2)))
+        UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
+        """
     }
 
     /// Inserts `records` (ids set) with multi-row statements, in order (a taken slot goes to the first row
@@ -121,7 +138,16 @@ extension HistoryStore {
                 failed(record, error)
             }
         }
-        inChunks(records, chunk: { refused += try insertChunk($0, in: db) }, alone: insertAlone)
+        inChunks(records, chunk: { chunk in
+            try runInsert(chunk, in: db)
+            guard db.changesCount < chunk.count else { return }
+            // Rare: a slot was taken. Which rows were written tells which were not.
+            let ids = chunk.compactMap(\.id)
+            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let written = try Set(
+                Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
+            refused += chunk.filter { !written.contains($0.id ?? 0) }
+        }, alone: insertAlone)
         return refused
     }
 
@@ -146,41 +172,6 @@ extension HistoryStore {
         }
     }
 
-    /// One multi-row INSERT of `chunk`; returns the rows not written (slot taken).
-    private static func insertChunk(_ chunk: ArraySlice<RunRecord>, in db: Database) throws -> [RunRecord] {
-        let size = chunk.count
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO run
-                (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status, attempt, error, output,
-                 first_run_id, queued_at)
-            VALUES \(placeholders(rows: size, columns: 13))
-            """)
-        try execute(statement, in: db) { values in
-            for record in chunk {
-                values.add(record.id)
-                values.add(record.task)
-                values.add(record.plugin)
-                values.add(record.trigger.rawValue)
-                values.add(record.scheduledAt)
-                values.add(record.startedAt)
-                values.add(record.finishedAt)
-                values.add(record.status.rawValue)
-                values.add(Int64(record.attempt))
-                values.add(record.error)
-                values.add(record.output)
-                values.add(record.firstRunID)
-                values.add(record.queuedAt)
-            }
-        }
-        guard db.changesCount < size else { return [] }
-        // Rare: a slot was taken. Which rows were written tells which were not.
-        let ids = chunk.compactMap(\.id)
-        let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        let written = try Set(
-            Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
-        return chunk.filter { !written.contains($0.id ?? 0) }
-    }
-
     /// An outcome for `finishRows`: the row, its final status, when it ended, and with `startedAt` when it
     /// started (a queued row's start and end written together).
     struct Outcome {
@@ -198,27 +189,55 @@ extension HistoryStore {
     static func finishRows(_ outcomes: ArraySlice<Outcome>, in db: Database, failed: (Int64, any Error) -> Void) {
         func finishAlone(_ outcome: Outcome) {
             do {
-                try finish(
-                    id: outcome.id, status: outcome.status, at: outcome.finishedAt, error: outcome.error,
-                    output: outcome.output, startedAt: outcome.startedAt, in: db)
+                try runFinish([outcome][...], in: db)
             } catch {
                 failed(outcome.id, error)
             }
         }
-        inChunks(outcomes, chunk: { try finishChunk($0, in: db) }, alone: finishAlone)
+        inChunks(outcomes, chunk: { try runFinish($0, in: db) }, alone: finishAlone)
     }
 
-    private static func finishChunk(_ chunk: ArraySlice<Outcome>, in db: Database) throws {
-        let size = chunk.count
-        let statement = try db.cachedStatement(sql: """
-            WITH outcome(id, status, started_at, finished_at, error, output) AS (
-                VALUES \(placeholders(rows: size, columns: 6)))
-            UPDATE run SET status = outcome.status, started_at = COALESCE(outcome.started_at, run.started_at),
-                finished_at = outcome.finished_at, error = outcome.error, output = outcome.output
-            FROM outcome WHERE run.id = outcome.id AND run.status IN ('queued', 'running')
-            """)
-        try execute(statement, in: db) { values in
-            for outcome in chunk {
+    /// Sets each queued row `running` from its start, as `markStarted` does one at a time. The ids must be
+    /// distinct. A chunk whose statement fails is tried again a row at a time; `failed` hears of each row that
+    /// fails alone.
+    static func markStartedRows(
+        _ starts: ArraySlice<(id: Int64, at: Int64)>, in db: Database, failed: (Int64, any Error) -> Void
+    ) {
+        func markAlone(_ start: (id: Int64, at: Int64)) {
+            do {
+                try runMarkStarted([start][...], in: db)
+            } catch {
+                failed(start.id, error)
+            }
+        }
+        inChunks(starts, chunk: { try runMarkStarted($0, in: db) }, alone: markAlone)
+    }
+
+    // One statement of each kind for `rows.count` rows (1 or a chunk size).
+
+    private static func runInsert(_ rows: ArraySlice<RunRecord>, in db: Database) throws {
+        try execute(db.cachedStatement(sql: insertSQL[rows.count]!), in: db) { values in
+            for record in rows {
+                values.add(record.id)
+                values.add(record.task)
+                values.add(record.plugin)
+                values.add(record.trigger.rawValue)
+                values.add(record.scheduledAt)
+                values.add(record.startedAt)
+                values.add(record.finishedAt)
+                values.add(record.status.rawValue)
+                values.add(Int64(record.attempt))
+                values.add(record.error)
+                values.add(record.output)
+                values.add(record.firstRunID)
+                values.add(record.queuedAt)
+            }
+        }
+    }
+
+    private static func runFinish(_ rows: ArraySlice<Outcome>, in db: Database) throws {
+        try execute(db.cachedStatement(sql: finishSQL[rows.count]!), in: db) { values in
+            for outcome in rows {
                 precondition(outcome.status.isFinal, "finish needs a final status")
                 values.add(outcome.id)
                 values.add(outcome.status.rawValue)
@@ -226,6 +245,15 @@ extension HistoryStore {
                 values.add(outcome.finishedAt)
                 values.add(outcome.error)
                 values.add(outcome.output)
+            }
+        }
+    }
+
+    private static func runMarkStarted(_ rows: ArraySlice<(id: Int64, at: Int64)>, in db: Database) throws {
+        try execute(db.cachedStatement(sql: markStartedSQL[rows.count]!), in: db) { values in
+            for start in rows {
+                values.add(start.id)
+                values.add(start.at)
             }
         }
     }
@@ -285,33 +313,6 @@ extension HistoryStore {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
             }
         }
-    }
-
-    /// Sets each queued row `running` from its start, as `markStarted` does one at a time. The ids must be
-    /// distinct. A chunk whose statement fails is tried again a row at a time; `failed` hears of each row that
-    /// fails alone.
-    static func markStartedRows(
-        _ starts: ArraySlice<(id: Int64, at: Int64)>, in db: Database, failed: (Int64, any Error) -> Void
-    ) {
-        func markAlone(_ start: (id: Int64, at: Int64)) {
-            do {
-                try markStarted(id: start.id, at: start.at, in: db)
-            } catch {
-                failed(start.id, error)
-            }
-        }
-        inChunks(starts, chunk: { chunk in
-            let statement = try db.cachedStatement(sql: """
-                WITH start(id, started_at) AS (VALUES \(placeholders(rows: chunk.count, columns: 2)))
-                UPDATE run SET status = 'running', started_at = start.started_at FROM start WHERE run.id = start.id
-                """)
-            try execute(statement, in: db) { values in
-                for start in chunk {
-                    values.add(start.id)
-                    values.add(start.at)
-                }
-            }
-        }, alone: markAlone)
     }
 
     /// Marks every row left `running` or `queued` by a daemon that died as `interrupted`.
