@@ -38,6 +38,12 @@ public final class BlockingThreadPool: Sendable {
             return summons()
         }
 
+        /// Jobs join the line together; at most one thread is called for all of them (the relay calls the rest).
+        mutating func enqueue(contentsOf batch: [@Sendable () -> Void]) -> Summons {
+            jobs.append(contentsOf: batch)
+            return summons()
+        }
+
         /// A woken or new thread looks at the line: it is no longer on its way.
         mutating func arrive() {
             threadOnItsWay = false
@@ -75,6 +81,18 @@ public final class BlockingThreadPool: Sendable {
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         let summons = state.enqueue(job)
+        condition.unlock()
+        call(summons)
+    }
+
+    /// Runs `jobs` on pool threads, in order, and returns at once. Costs the caller one lock and at most one
+    /// wake-up for the whole batch: the thread that comes calls the next one itself if jobs are still waiting
+    /// when it takes one (the scheduler hands over a loop turn's starts this way, keeping the futex calls of
+    /// waking threads off its own thread).
+    public func submit(contentsOf jobs: [@Sendable () -> Void]) {
+        guard !jobs.isEmpty else { return }
+        condition.lock()
+        let summons = state.enqueue(contentsOf: jobs)
         condition.unlock()
         call(summons)
     }

@@ -55,6 +55,9 @@ public actor Scheduler: Service {
     var plannedRows: [UInt64: Int64] = [:]
     /// Config overrides (a JSON object merged into the task's `config`) of requested runs, by serial.
     var configOverrides: [UInt64: String] = [:]
+    /// Plugin calls of runs launched in this batch of actions, handed to the pool together at its end (or before
+    /// the batch waits for the database): one lock and at most one wake-up for all of them.
+    private var launches: [@Sendable () -> Void] = []
     private var instanceUse: [ObjectIdentifier: (instance: PluginInstance, runs: Int)] = [:]
     private var retired: [ObjectIdentifier: PluginInstance] = [:]
     var phase: Phase = .running
@@ -329,9 +332,24 @@ public actor Scheduler: Service {
             let batch = pending
             pending.removeAll()
             for action in batch {
+                switch action {
+                case .start, .startQueued:
+                    break
+                default:
+                    // Runs launched so far go first: the other actions write rows (and may wait for the database).
+                    submitLaunches()
+                }
                 await perform(action)
             }
+            submitLaunches()
         }
+    }
+
+    /// Hands the plugin calls launched so far to the pool.
+    private func submitLaunches() {
+        guard !launches.isEmpty else { return }
+        pool.submit(contentsOf: launches)
+        launches.removeAll(keepingCapacity: true)
     }
 
     private func perform(_ action: SchedulerAction) async {
@@ -354,6 +372,7 @@ public actor Scheduler: Service {
         case .start(let run):
             guard let task = generation.task(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
+                submitLaunches()
                 await settlePlanned(run.serial)
                 decided(run.serial, nil)
                 return
@@ -465,6 +484,8 @@ public actor Scheduler: Service {
         let last = lastRecordedSlot[record.task]
         lastRecordedSlot[record.task] = max(last ?? record.scheduledAt, record.scheduledAt)
         if let last, record.scheduledAt <= last {
+            // Runs launched before this row must not wait for the database's answer.
+            submitLaunches()
             return await recorder.insertChecked(record, settlingPlan: planned) ? id : nil
         }
         recorder.enqueue(.insert(record, settlingPlan: planned))
@@ -515,14 +536,13 @@ public actor Scheduler: Service {
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
         emit(.started(task: run.run.task, runID: run.id, latenessMicros: run.startedAt - run.run.scheduledAt))
-        let pool = self.pool
         let (task, executor) = executor(for: run)
         let control = run.control
         let serial = run.run.serial
         let endedRuns = self.endedRuns
         let doorbell = self.doorbell
         let logger = self.logger
-        pool.submit {
+        launches.append {
             let completion = executor.execute(task: task, request: request, control: control, logger: logger)
             endedRuns.add(serial: serial, completion: completion)
             doorbell.ring()

@@ -100,6 +100,40 @@ struct BlockingThreadPoolTests {
         for _ in 0..<200 { #expect(done.wait(timeout: .now() + 10) == .success) }
     }
 
+    /// A batch (the scheduler's starts of one loop turn) calls one thread for all its jobs, and adds nobody while
+    /// a thread is on its way; the thread that comes calls the next as it takes the first job.
+    @Test func aBatchOfJobsSummonsOneThread() {
+        var state = BlockingThreadPool.State()
+        state.idle = 2
+        #expect(state.enqueue(contentsOf: Array(repeating: {}, count: 50)) == .wake)
+        #expect(state.enqueue(contentsOf: Array(repeating: {}, count: 50)) == .nobody)
+        #expect(state.enqueue(contentsOf: []) == .nobody)
+        #expect(state.jobs.count == 100 && state.summoned == 1)
+        state.arrive()
+        #expect(state.take().summons == .wake, "the first taker calls the second idle thread for the rest")
+    }
+
+    /// The same through real threads: a batch's jobs all run, each once, while they wait for each other.
+    @Test func aBatchOfJobsAllRunAtOnce() async throws {
+        let pool = BlockingThreadPool(name: "test")
+        let count = 8
+        let arrived = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        // Every job blocks until all have started: the batch's single wake-up must still bring a thread per job.
+        pool.submit(contentsOf: (0..<count).map { _ in
+            { @Sendable in
+                arrived.signal()
+                _ = release.wait(timeout: .now() + 10)
+                done.signal()
+            }
+        })
+        for _ in 0..<count { #expect(arrived.wait(timeout: .now() + 10) == .success) }
+        for _ in 0..<count { release.signal() }
+        for _ in 0..<count { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(pool.threadCount == count)
+    }
+
     /// Operators find the pool's threads by name (`top -H`, `/proc/PID/task/*/comm`): the name the kernel has.
     @Test func poolThreadsCarryTheirNameInTheKernel() async throws {
         let pool = BlockingThreadPool(name: "hk-test")
