@@ -33,6 +33,35 @@ import Testing
         #expect(rows.filter { $0.queuedAt != nil }.count == 10, "two of three waited for max_running: 1 each second")
     }
 
+    /// The loop's wake-up timer is kept across turns: runs ending one after another while the next wake-up stays
+    /// where it is cost no new clock sleep each (it was a timer and two child tasks per turn); it still rings at
+    /// its instant, and the loop sets the next one after it.
+    @Test func theWakeUpTimerIsKeptAcrossLoopTurnsAndSetAgainAfterItRings() async throws {
+        // Due at midnight on 1 January only: the loop's next wake-up stays there while manual runs come and go.
+        let fixture = try SchedulerFixture(["yearly"], maxRunning: 1, schedule: "0 0 0 1 1 *")
+        let run = fixture.start()
+        try await fixture.untilDispatching()
+        for _ in 1...20 {
+            #expect(await fixture.scheduler.trigger(task: "yearly"))
+            try await fixture.events.next(1) { if case .finished = $0 { true } else { false } }
+        }
+        let sleeps = fixture.clock.sleepCalls
+        #expect(sleeps <= 2, "one alarm for the whole time, not one per turn: \(sleeps)")
+        // The kept alarm rings at the slot, and the loop sets the next one (a year on) after it.
+        let slot = try #require(await fixture.scheduler.nextFire(of: "yearly"))
+        fixture.clock.advance(to: slot)
+        let started = try await fixture.events.next(1) { if case .started = $0 { true } else { false } }
+        #expect(started.count == 1)
+        try await fixture.events.next(1) { if case .finished = $0 { true } else { false } }
+        #expect(await fixture.scheduler.nextFire(of: "yearly") ?? 0 > slot)
+        #expect(fixture.clock.sleepCalls > sleeps, "a new alarm for the next slot")
+        run.cancel()
+        try await run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.count == 21 && rows.allSatisfy { $0.status == .succeeded })
+        #expect(rows.filter { $0.trigger == .schedule }.map(\.scheduledAt) == [slot])
+    }
+
     @Test func aRunAbandonedAtShutdownIsStillRecordedInterrupted() async throws {
         let gate = Gate()
         let fixture = try SchedulerFixture(["slow"], maxRunning: 1) { _ in gate.wait() }
@@ -319,6 +348,8 @@ final class TestClock: SchedulerClock {
         var nextID: UInt64 = 0
         var sleepers: [Sleeper] = []
         var cancelled: Set<UInt64> = []
+        /// Calls of `sleep(until:)` so far, at any deadline.
+        var sleeps = 0
     }
     private let state: Mutex<State>
 
@@ -327,8 +358,12 @@ final class TestClock: SchedulerClock {
     func now() -> Micros { state.withLock { $0.now } }
     func monotonic() -> Micros { now() }
 
+    /// How many times anyone has called `sleep(until:)`.
+    var sleepCalls: Int { state.withLock { $0.sleeps } }
+
     func sleep(until deadline: Micros) async throws {
         let id = state.withLock { state in
+            state.sleeps += 1
             state.nextID += 1
             return state.nextID
         }
