@@ -259,7 +259,7 @@ extension HistoryStore {
     }
 
     /// The values of a statement's parameters, bound in order through SQLite's C API.
-    struct Bindings {
+    fileprivate struct Bindings {
         fileprivate let statement: SQLiteStatement
         fileprivate var index: Int32 = 1
 

@@ -313,8 +313,8 @@ public actor Scheduler: Service {
         await doorbell.wait()
     }
 
-    /// Has the doorbell rung at `deadline` (nil: never): one sleeping task kept across loop turns and replaced only
-    /// when the deadline changes, so a turn waits on the doorbell alone. (Racing a clock sleep against the doorbell
+    /// Arranges for the doorbell to ring at `deadline` (nil: never): one sleeping task kept across loop turns and
+    /// replaced only when the deadline changes, so a turn waits on the doorbell alone. (Racing a clock sleep against the doorbell
     /// in a task group at every turn cost two child tasks and a timer per turn: 7-10 % of the daemon's CPU in the
     /// steady and burst benchmarks.) A stale ring (an alarm replaced just after it rang) costs one extra turn.
     private func setAlarm(_ deadline: Micros?) {
