@@ -97,6 +97,7 @@ extension Scheduler {
     ) async -> RunRequestOutcome {
         guard generation.task(named: task) != nil else { return .unknownTask }
         guard case .running = phase, isDispatching else { return .notAccepted }
+        revokeOffers()
         let (serial, actions) = machine.request(
             task: task, trigger: trigger, force: force, context: context, now: clock.now())
         if let configOverride { configOverrides[serial] = configOverride }
@@ -110,6 +111,8 @@ extension Scheduler {
 
     /// Cancels a running or waiting run by its history id.
     public func cancel(runID: Int64) -> CancelOutcome {
+        // A waiting run a pool thread started meanwhile is running: recorded so before it is looked for.
+        revokeOffers()
         let now = clock.now()
         if let (serial, run) = active.first(where: { $0.value.id == runID }) {
             pending += machine.cancel(serial: serial, now: now)
@@ -137,6 +140,8 @@ extension Scheduler {
 
     /// The scheduler's state now.
     public func snapshot() -> SchedulerSnapshot {
+        // Runs pool threads started from offers show as running, not queued.
+        recordClaims(relay.takeClaims())
         var nextFires: [String: Micros] = [:]
         for task in generation.tasks {
             if let next = machine.nextFire(of: task.spec.name) { nextFires[task.spec.name] = next }

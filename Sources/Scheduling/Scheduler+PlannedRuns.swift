@@ -123,8 +123,13 @@ extension Scheduler {
 
     /// The task and executor a run uses: the task's own, or with its config merged with the run's override.
     func executor(for run: ActiveRun) -> (ScheduledTask, any RunExecutor) {
-        let task = run.task
-        guard let override = configOverrides[run.run.serial],
+        executor(for: run.task, serial: run.run.serial)
+    }
+
+    /// The task and executor for run `serial` of `task`: the task as configured, or a copy with the run's config
+    /// override merged in.
+    func executor(for task: ScheduledTask, serial: UInt64) -> (ScheduledTask, any RunExecutor) {
+        guard let override = configOverrides[serial],
               let merged = Self.merge(config: task.spec.configJSON, override: override)
         else { return (task, executorFor(task)) }
         var spec = task.spec

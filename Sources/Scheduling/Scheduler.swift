@@ -66,6 +66,12 @@ public actor Scheduler: Service {
     private let throttle = LogThrottle(interval: 300_000_000)
     /// The task that rings the doorbell at the loop's next wake-up (`setAlarm`).
     private var alarm: (deadline: Micros, task: Task<Void, Never>)?
+    /// Waiting runs offered to pool threads, and the starts they made from them (`Scheduler+Relay`).
+    let relay = RunRelay()
+    /// Open offers by serial (withdrawn, or recorded from their claim, before the state machine acts on the run).
+    var offered: [UInt64: RunRelay.Offer] = [:]
+    /// The ticket of the last waiting run the relay walk looked at (0: walk from the front of the line).
+    var relayCursor: UInt64 = 0
 
     /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
     static let stepTolerance: Micros = 2_000_000
@@ -82,17 +88,18 @@ public actor Scheduler: Service {
         let run: PendingRun
         let task: ScheduledTask
         let startedAt: Micros
-        let control = RunControl()
+        let control: RunControl
         // Only read and written on the scheduler actor.
         nonisolated(unsafe) var stopReason: StopReason?
         /// Asked to stop because the daemon is shutting down (its row then says so). Only used on the actor.
         nonisolated(unsafe) var stoppedForShutdown = false
 
-        init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros) {
+        init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros, control: RunControl = RunControl()) {
             self.id = id
             self.run = run
             self.task = task
             self.startedAt = startedAt
+            self.control = control
         }
     }
 
@@ -164,6 +171,7 @@ public actor Scheduler: Service {
     /// Swaps to a new generation. Running runs finish under the generation they started in; tasks whose schedule
     /// did not change keep their next slot; changed schedules take effect from their next slot.
     public func apply(_ next: Generation) {
+        revokeOffers()
         let previous = generation
         generation = next
         let kept = Set(next.tasks.compactMap { $0.instance.map(ObjectIdentifier.init) })
@@ -185,6 +193,7 @@ public actor Scheduler: Service {
     @discardableResult
     public func trigger(task: String, trigger: RunTrigger = .manual) -> Bool {
         guard generation.task(named: task) != nil, case .running = phase else { return false }
+        revokeOffers()
         pending += machine.request(task: task, trigger: trigger, now: clock.now())
         doorbell.ring()
         return true
@@ -199,6 +208,7 @@ public actor Scheduler: Service {
         let now = clock.now()
         guard await write({ try await $0.setPaused(task, isPaused, at: now) }) != nil else { return false }
         if isPaused { paused.insert(task) } else { paused.remove(task) }
+        revokeOffers()
         machine.setPaused(task, isPaused)
         logger.notice(isPaused ? "task.paused" : "task.resumed", metadata: ["task.name": "\(task)"])
         return true
@@ -288,12 +298,18 @@ public actor Scheduler: Service {
 
     /// Records the runs whose plugin call returned since the last look.
     private func recordEndedRuns() {
-        for (serial, completion) in endedRuns.takeAll() { complete(serial: serial, completion: completion) }
+        // Ends first, then claims: a run a pool thread started is in the claims before its own end is left, so
+        // every end taken here has its start recorded first (and the start that took an ended run's slot is
+        // counted before that end frees it).
+        let ends = endedRuns.takeAll()
+        recordClaims(relay.takeClaims())
+        for (serial, completion) in ends { complete(serial: serial, completion: completion) }
     }
 
     private func beginShutdown() {
         guard case .running = phase else { return }
         isDispatching = false
+        revokeOffers()
         phase = .draining(deadline: clock.now() + generation.config.shutdownGracePeriod.micros)
         logger.info("scheduler.shutdown.begin", metadata: [
             "runs.active": "\(active.count)", "grace": "\(generation.config.shutdownGracePeriod)",
@@ -346,7 +362,7 @@ public actor Scheduler: Service {
             }
             let batch = pending
             pending.removeAll()
-            for action in batch {
+            for (index, action) in batch.enumerated() {
                 switch action {
                 case .start, .startQueued:
                     break
@@ -355,10 +371,17 @@ public actor Scheduler: Service {
                     submitLaunches()
                 }
                 await perform(action)
+                // In a long batch (thousands of runs due at once), the runs queued so far are offered while the
+                // rest are recorded, so pool threads start them meanwhile.
+                if index % Self.offerStride == Self.offerStride - 1 { publishOffers() }
             }
             submitLaunches()
         }
+        publishOffers()
     }
+
+    /// How many actions of a batch are performed between two looks for runs to offer the relay.
+    static let offerStride = 128
 
     /// Hands the plugin calls launched so far to the pool.
     private func submitLaunches() {
@@ -404,6 +427,8 @@ public actor Scheduler: Service {
             decided(run.serial, RunDecision(id: id, status: .running, reason: nil))
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .startQueued(let run):
+            // Offered, and a pool thread started it first: its claim records the start.
+            guard withdrawOffer(of: run.serial) else { return }
             let now = clock.now()
             guard let id = queued.removeValue(forKey: run.serial), let task = generation.task(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
@@ -443,6 +468,8 @@ public actor Scheduler: Service {
                 emit(.finished(task: run.task, runID: id, status: .skipped, durationMicros: nil))
             }
         case .dropQueued(let run, let reason):
+            // Offered, and a pool thread started it first: it runs, and its claim puts it back among the running.
+            guard withdrawOffer(of: run.serial) else { return }
             if let id = queued.removeValue(forKey: run.serial) {
                 let now = clock.now()
                 recorder.enqueue(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
@@ -535,14 +562,51 @@ public actor Scheduler: Service {
     }
 
     private func launch(_ run: ActiveRun) {
-        active[run.run.serial] = run
-        if let instance = run.task.instance {
-            instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
-        }
+        begin(run)
         let request = RunRequest(
             taskName: run.run.task, runID: run.id, scheduledAt: run.run.scheduledAt, startedAt: run.startedAt,
             attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
             deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
+        let (task, executor) = executor(for: run)
+        let control = run.control
+        let serial = run.run.serial
+        let logger = self.logger
+        // A run of a task in a group frees a group slot as it ends, which only the state machine may give away.
+        let slotTask = run.task.spec.group == nil ? run.run.task : nil
+        let relayed = relayedCalls()
+        launches.append {
+            let completion = executor.execute(task: task, request: request, control: control, logger: logger)
+            relayed(serial, slotTask, completion)
+        }
+    }
+
+    /// What a pool thread does once a run's call returned: takes the relay's next offer for the run's slot (when
+    /// `slotTask` is set), leaves the ended run for the loop, rings, and calls the offered run on the same thread;
+    /// again when that one returns, until no offer is left.
+    private func relayedCalls() -> @Sendable (UInt64, String?, RunCompletion) -> Void {
+        let (relay, clock, endedRuns, doorbell) = (self.relay, self.clock, self.endedRuns, self.doorbell)
+        return { serial, slotTask, completion in
+            var (serial, slotTask, completion) = (serial, slotTask, completion)
+            while true {
+                // Claimed before the end is left: the loop learns of the start no later than of the end.
+                let next = slotTask.flatMap { relay.claim(slotOf: $0, now: clock.now()) }
+                endedRuns.add(serial: serial, completion: completion)
+                doorbell.ring()
+                guard let next else { return }
+                // Offered runs are of tasks without a group (`relayWalk`).
+                (serial, slotTask) = (next.offer.run.serial, next.offer.run.task)
+                completion = next.offer.execute(startedAt: next.startedAt)
+            }
+        }
+    }
+
+    /// Follows a run whose plugin call starts now (launched here, or started by a pool thread from an offer):
+    /// counts its instance in use, logs and announces the start.
+    func begin(_ run: ActiveRun) {
+        active[run.run.serial] = run
+        if let instance = run.task.instance {
+            instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
+        }
         // The plugin's own lines get the run's metadata where they are logged (the executor adds it, on the pool
         // thread); this line carries it itself, built only when the line is logged.
         logger.log(level: successLogLevel, "run.started", metadata: [
@@ -551,17 +615,6 @@ public actor Scheduler: Service {
             "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
         ])
         emit(.started(task: run.run.task, runID: run.id, latenessMicros: run.startedAt - run.run.scheduledAt))
-        let (task, executor) = executor(for: run)
-        let control = run.control
-        let serial = run.run.serial
-        let endedRuns = self.endedRuns
-        let doorbell = self.doorbell
-        let logger = self.logger
-        launches.append {
-            let completion = executor.execute(task: task, request: request, control: control, logger: logger)
-            endedRuns.add(serial: serial, completion: completion)
-            doorbell.ring()
-        }
     }
 
     /// The level of the lines about runs that go well (`run.started`, a successful `run.finished`): `info`, or
@@ -569,7 +622,7 @@ public actor Scheduler: Service {
     private var successLogLevel: Logger.Level { generation.config.log.runs == .all ? .info : .debug }
 
     /// The run's context for the plugin: for a hook or dependent run, which run triggered it and how it ended.
-    private func contextJSON(for run: PendingRun) -> String {
+    func contextJSON(for run: PendingRun) -> String {
         // Most runs have nothing to say: no JSON to build for them.
         if run.cause == nil, run.context == nil, run.attempt == 1 { return "{}" }
         var context: [String: Any] = [:]

@@ -128,7 +128,8 @@ extension SchedulerStateMachine {
             start(run, now: now)
             return [alreadyQueued ? .startQueued(run) : .start(run)]
         }
-        let entry = Waiting(run: run, needsTaskIdle: needsTaskIdle, since: now)
+        let entry = Waiting(run: run, needsTaskIdle: needsTaskIdle, since: now, ticket: nextTicket)
+        nextTicket += 1
         waiting.append(entry)
         overdueFloor = overdueFloor.map { min($0, overdueInstant(of: entry)) }
         tasks[run.task]?.waiting += 1
@@ -194,7 +195,7 @@ extension SchedulerStateMachine {
 
     /// Whether no waiting run has waited longer than its task's `max_wait`; refreshes `overdueFloor` when the
     /// bound it keeps is not enough to tell.
-    private mutating func noneOverdue(now: Micros) -> Bool {
+    mutating func noneOverdue(now: Micros) -> Bool {
         if let floor = overdueFloor, now <= floor { return true }
         var floor = Micros.max
         for entry in waiting { floor = min(floor, overdueInstant(of: entry)) }
@@ -292,7 +293,7 @@ extension SchedulerStateMachine {
         return actions
     }
 
-    private func canStart(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
+    func canStart(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
         guard runningRuns.count < maxRunning else { return false }
         if rateLimitReason(task, now: now) != nil { return false }
         if needsTaskIdle, tasks[task]?.running.isEmpty == false { return false }
@@ -304,7 +305,7 @@ extension SchedulerStateMachine {
         return true
     }
 
-    private mutating func start(_ run: PendingRun, now: Micros) {
+    mutating func start(_ run: PendingRun, now: Micros) {
         let (group, rateLimit, timeout) = tasks[run.task]?.withDefinition { ($0.group, $0.rateLimit, $0.timeout) }
             ?? (nil, nil, nil)
         if let group { groupRunning[group, default: 0] += 1 }

@@ -86,6 +86,8 @@ public struct SchedulerStateMachine: Sendable {
         var needsTaskIdle: Bool
         /// When it started waiting (for `max_wait`).
         var since: Micros
+        /// Its place in line: rising from the front to the back (the relay's walk resumes after one).
+        var ticket: UInt64 = 0
     }
 
     struct TimerEntry: Comparable {
@@ -129,6 +131,8 @@ public struct SchedulerStateMachine: Sendable {
     var taskStarts: [String: [Micros]] = [:]
     var groupStarts: [String: [Micros]] = [:]
     var nextSerial: UInt64 = 1
+    /// The ticket the next run to join the waiting line takes.
+    var nextTicket: UInt64 = 1
     /// Paused task names, kept apart from `tasks` so a pause set before `install` (at start-up, from history)
     /// applies to the tasks it installs.
     var pausedNames: Set<String> = []

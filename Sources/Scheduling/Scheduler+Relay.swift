@@ -1,0 +1,70 @@
+extension Scheduler {
+    /// How many waiting runs may be offered to the relay at once: enough that pool threads never run out while the
+    /// loop is busy with a long turn, few enough that withdrawing them all stays cheap.
+    static let relayDepth = 1024
+
+    /// Offers the front of the waiting line to the relay (`RunRelay`), as far as the state machine allows and up
+    /// to `relayDepth` open offers. Only while dispatching; each walk resumes where the last one stopped.
+    func publishOffers() {
+        guard case .running = phase else { return }
+        if machine.queuedCount == 0 {
+            // Nothing waits: no run is ahead of future offers any more.
+            if offered.isEmpty, relayCursor != 0 {
+                _ = relay.revokeAll()
+                relayCursor = 0
+            }
+            return
+        }
+        let room = Self.relayDepth - offered.count
+        guard room > 0,
+              let walk = machine.relayWalk(
+                  after: relayCursor, now: clock.now(), limit: room, isRecorded: { queued[$0] != nil })
+        else { return }
+        relayCursor = walk.cursor
+        var offers: [RunRelay.Offer] = []
+        offers.reserveCapacity(walk.runs.count)
+        for run in walk.runs {
+            guard let id = queued[run.serial], let task = generation.task(named: run.task) else { continue }
+            let (callTask, executor) = executor(for: task, serial: run.serial)
+            let offer = RunRelay.Offer(
+                run: run, id: id, task: task, callTask: callTask, executor: executor,
+                contextJSON: contextJSON(for: run), logger: logger)
+            offered[run.serial] = offer
+            offers.append(offer)
+        }
+        relay.publish(offers, heldBackTasks: walk.heldBackTasks, validUntil: walk.validUntil)
+    }
+
+    /// Withdraws every open offer and records the runs pool threads started from them: before anything outside
+    /// the loop changes the state machine (a reload, a pause, an operator's request, shutdown).
+    func revokeOffers() {
+        let claims = relay.revokeAll()
+        offered.removeAll()
+        relayCursor = 0
+        recordClaims(claims)
+    }
+
+    /// Withdraws the offer of a run the state machine starts or drops itself.
+    /// - Returns: false when a pool thread took it first: the run is running, and its claim records it.
+    func withdrawOffer(of serial: UInt64) -> Bool {
+        guard offered[serial] != nil else { return true }
+        guard relay.withdraw(serial: serial) else { return false }
+        offered[serial] = nil
+        return true
+    }
+
+    /// Records runs that pool threads started from offers: the state machine counts them running from their start,
+    /// their rows are marked started, and they are followed like any run the loop launched.
+    func recordClaims(_ claims: [RunRelay.Claim]) {
+        for claim in claims {
+            let offer = claim.offer
+            let serial = offer.run.serial
+            offered[serial] = nil
+            queued[serial] = nil
+            machine.adoptRelayed(offer.run, at: claim.startedAt)
+            recorder.enqueue(.markStarted(id: offer.id, at: claim.startedAt))
+            begin(ActiveRun(
+                id: offer.id, run: offer.run, task: offer.task, startedAt: claim.startedAt, control: offer.control))
+        }
+    }
+}
