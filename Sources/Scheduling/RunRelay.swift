@@ -76,6 +76,8 @@ final class RunRelay: Sendable {
         var heldBackTasks: Set<String> = []
         /// Offers are not taken after this instant (a waiting run may be overdue then: the loop decides).
         var validUntil: Micros = .min
+        /// Claims made since the relay was created.
+        var claimed = 0
     }
     private let state = Mutex(State())
 
@@ -93,6 +95,7 @@ final class RunRelay: Sendable {
             else { return nil }
             let claim = Claim(offer: offer, startedAt: now)
             state.claims.append(claim)
+            state.claimed += 1
             return claim
         }
     }
@@ -138,4 +141,7 @@ final class RunRelay: Sendable {
 
     /// How many offers are open (for tests).
     var openOffers: Int { state.withLock { $0.offers.count } }
+
+    /// How many runs pool threads started from offers since the relay was created (for tests).
+    var claimedCount: Int { state.withLock { $0.claimed } }
 }

@@ -67,7 +67,7 @@ public actor Scheduler: Service {
     /// The task that rings the doorbell at the loop's next wake-up (`setAlarm`).
     private var alarm: (deadline: Micros, task: Task<Void, Never>)?
     /// Waiting runs offered to pool threads, and the starts they made from them (`Scheduler+Relay`).
-    let relay = RunRelay()
+    nonisolated let relay = RunRelay()
     /// Open offers by serial (withdrawn, or recorded from their claim, before the state machine acts on the run).
     var offered: [UInt64: RunRelay.Offer] = [:]
     /// The ticket of the last waiting run the relay walk looked at (0: walk from the front of the line).
