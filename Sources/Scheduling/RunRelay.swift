@@ -1,7 +1,7 @@
 import DequeModule
 import Logging
 import PluginHost
-import Synchronization
+import Foundation
 
 /// Waiting runs that a pool thread may start by itself when the run it called ends, and the starts it made, for
 /// the scheduler loop to record.
@@ -39,6 +39,10 @@ final class RunRelay: Sendable {
         let control: RunControl
         let contextJSON: String
         let logger: Logger
+        /// Open, claimed by a pool thread, or withdrawn by the loop. Only read and written under the relay's lock,
+        /// which is what makes this `nonisolated(unsafe)` safe.
+        nonisolated(unsafe) fileprivate var status = Status.open
+        fileprivate enum Status { case open, claimed, withdrawn }
 
         init(
             run: PendingRun, id: Int64, task: ScheduledTask, callTask: ScheduledTask, executor: any RunExecutor,
@@ -70,78 +74,138 @@ final class RunRelay: Sendable {
         let startedAt: Micros
     }
 
-    private struct State {
-        var offers: Deque<Offer> = []
+    /// A run whose call returned.
+    typealias End = (serial: UInt64, completion: RunCompletion)
+
+    /// What the loop takes at each turn: the claims, then the ends of the runs the relay looked after. The loop
+    /// records every claim before any end (a claim was made before the end whose slot it took).
+    struct Taken {
         var claims: [Claim] = []
+        var ends: [End] = []
+    }
+
+    private struct State {
+        /// Open offers in line order (withdrawn ones are passed over as they come to the front).
+        var offers: Deque<Offer> = []
+        var open = 0
+        var taken = Taken()
+        /// The tasks of the ends left here since the loop last took them whose slot nobody took: the next offers go
+        /// to these slots (but for those of tasks the walk finds held back).
+        var idleSlots: [String] = []
         var heldBackTasks: Set<String> = []
         /// Offers are not taken after this instant (a waiting run may be overdue then: the loop decides).
         var validUntil: Micros = .min
         /// Claims made since the relay was created.
         var claimed = 0
+
+        mutating func nextOffer(at now: Micros) -> Claim? {
+            guard open > 0, now <= validUntil else { return nil }
+            while let offer = offers.popFirst() {
+                guard offer.status == .open else { continue }
+                offer.status = .claimed
+                open -= 1
+                claimed += 1
+                let claim = Claim(offer: offer, startedAt: now)
+                taken.claims.append(claim)
+                return claim
+            }
+            return nil
+        }
     }
-    private let state = Mutex(State())
+    // `lock` guards `state`: every access happens in `withLock`. A pthread mutex, not `Synchronization.Mutex`:
+    // with ten pool threads ending no-op runs on two cores, `Mutex`'s spinning slow path took a quarter of the
+    // daemon's CPU in a burst (perf), while a waiter here sleeps at once.
+    private let lock = NSLock()
+    private nonisolated(unsafe) var state = State()
+
+    private func withLock<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
 
     /// Creates a relay with no offers.
     init() {}
 
-    /// Takes the next offer for the slot of a run of `task` that just ended, or nil when there is none, the offers
-    /// expired, or the slot belongs to a run of `task` that waits ahead of them. Called on a pool thread before
-    /// the ended run is left for the loop.
-    func claim(slotOf task: String, now: Micros) -> Claim? {
-        state.withLock { state in
-            guard !state.offers.isEmpty, now <= state.validUntil,
-                  state.heldBackTasks.isEmpty || !state.heldBackTasks.contains(task),
-                  let offer = state.offers.popFirst()
-            else { return nil }
-            let claim = Claim(offer: offer, startedAt: now)
-            state.claims.append(claim)
-            state.claimed += 1
+    /// Leaves the end of a run of `task` for the loop and takes the next offer for its slot: nil when there is no
+    /// open offer, the offers expired, or the slot belongs to a run of `task` that waits ahead of them (the loop
+    /// then gives the slot away). A slot left without a claim goes to the next offers the loop publishes. Called
+    /// on the pool thread that ran the run; the claim is made before the end is left, in one step.
+    func end(_ end: End, slotOf task: String, now: Micros) -> Claim? {
+        withLock { state in
+            if !state.heldBackTasks.isEmpty, state.heldBackTasks.contains(task) {
+                state.taken.ends.append(end)
+                return nil
+            }
+            let claim = state.nextOffer(at: now)
+            state.taken.ends.append(end)
+            if claim == nil { state.idleSlots.append(task) }
             return claim
         }
     }
 
     /// Adds offers behind the ones still open (the line's order), with the walk's held-back tasks and expiry.
-    func publish(_ offers: [Offer], heldBackTasks: [String], validUntil: Micros) {
-        state.withLock { state in
+    /// - Returns: claims for slots that ended with no offer to take since the loop last looked: nobody runs them
+    ///   yet, the caller hands them to the pool.
+    func publish(_ offers: [Offer], heldBackTasks: [String], validUntil: Micros, now: Micros) -> [Claim] {
+        withLock { state in
             state.offers.append(contentsOf: offers)
+            state.open += offers.count
             state.heldBackTasks.formUnion(heldBackTasks)
             state.validUntil = validUntil
+            var claims: [Claim] = []
+            while let task = state.idleSlots.last {
+                guard state.heldBackTasks.isEmpty || !state.heldBackTasks.contains(task) else {
+                    // Its slot is a held-back run's: the loop gives it away when it takes the end.
+                    state.idleSlots.removeLast()
+                    continue
+                }
+                guard let claim = state.nextOffer(at: now) else { break }
+                state.idleSlots.removeLast()
+                claims.append(claim)
+            }
+            return claims
         }
     }
 
-    /// Withdraws the offer of run `serial`. False when a pool thread claimed it already (it runs; its claim says
-    /// when it started).
-    func withdraw(serial: UInt64) -> Bool {
-        state.withLock { state in
-            guard let index = state.offers.firstIndex(where: { $0.run.serial == serial }) else { return false }
-            state.offers.remove(at: index)
+    /// Withdraws an offer. False when a pool thread claimed it already (it runs; its claim says when it started).
+    func withdraw(_ offer: Offer) -> Bool {
+        withLock { state in
+            guard offer.status == .open else { return offer.status == .withdrawn }
+            offer.status = .withdrawn
+            state.open -= 1
             return true
         }
     }
 
-    /// Withdraws every offer and forgets the held-back tasks; returns the claims not yet taken.
-    func revokeAll() -> [Claim] {
-        state.withLock { state in
+    /// Withdraws every offer and forgets the held-back tasks; returns the claims and ends not yet taken.
+    func revokeAll() -> Taken {
+        withLock { state in
+            for offer in state.offers where offer.status == .open { offer.status = .withdrawn }
             state.offers.removeAll()
+            state.open = 0
             state.heldBackTasks.removeAll()
             state.validUntil = .min
-            defer { state.claims.removeAll() }
-            return state.claims
+            state.idleSlots.removeAll()
+            defer { state.taken = Taken() }
+            return state.taken
         }
     }
 
-    /// Takes the claims made since the last look, in the order they were made.
-    func takeClaims() -> [Claim] {
-        state.withLock { state in
-            guard !state.claims.isEmpty else { return [] }
-            defer { state.claims.removeAll(keepingCapacity: true) }
-            return state.claims
+    /// Takes the claims and ends left since the last look, each in the order they were made. The slots of the
+    /// ends are the loop's to give away from now on.
+    func take() -> Taken {
+        withLock { state in
+            state.idleSlots.removeAll(keepingCapacity: true)
+            guard !state.taken.claims.isEmpty || !state.taken.ends.isEmpty else { return Taken() }
+            defer { state.taken = Taken() }
+            return state.taken
         }
     }
 
     /// How many offers are open (for tests).
-    var openOffers: Int { state.withLock { $0.offers.count } }
+    var openOffers: Int { withLock { $0.open } }
 
     /// How many runs pool threads started from offers since the relay was created (for tests).
-    var claimedCount: Int { state.withLock { $0.claimed } }
+    var claimedCount: Int { withLock { $0.claimed } }
 }

@@ -141,7 +141,7 @@ extension Scheduler {
     /// The scheduler's state now.
     public func snapshot() -> SchedulerSnapshot {
         // Runs pool threads started from offers show as running, not queued.
-        recordClaims(relay.takeClaims())
+        collectClaims()
         var nextFires: [String: Micros] = [:]
         for task in generation.tasks {
             if let next = machine.nextFire(of: task.spec.name) { nextFires[task.spec.name] = next }

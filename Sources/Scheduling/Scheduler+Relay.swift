@@ -1,7 +1,7 @@
 extension Scheduler {
     /// How many waiting runs may be offered to the relay at once: enough that pool threads never run out while the
     /// loop is busy with a long turn, few enough that withdrawing them all stays cheap.
-    static let relayDepth = 1024
+    static let relayDepth = 16_384
 
     /// Offers the front of the waiting line to the relay (`RunRelay`), as far as the state machine allows and up
     /// to `relayDepth` open offers. Only while dispatching; each walk resumes where the last one stopped.
@@ -9,10 +9,7 @@ extension Scheduler {
         guard case .running = phase else { return }
         if machine.queuedCount == 0 {
             // Nothing waits: no run is ahead of future offers any more.
-            if offered.isEmpty, relayCursor != 0 {
-                _ = relay.revokeAll()
-                relayCursor = 0
-            }
+            if offered.isEmpty, relayCursor != 0 { revokeOffers() }
             return
         }
         let room = Self.relayDepth - offered.count
@@ -32,23 +29,47 @@ extension Scheduler {
             offered[run.serial] = offer
             offers.append(offer)
         }
-        relay.publish(offers, heldBackTasks: walk.heldBackTasks, validUntil: walk.validUntil)
+        let claims = relay.publish(
+            offers, heldBackTasks: walk.heldBackTasks, validUntil: walk.validUntil, now: clock.now())
+        guard !claims.isEmpty else { return }
+        // Slots whose runs ended while there was nothing to offer: no pool thread is there to go on, so the loop
+        // hands the claimed runs to the pool itself (they relay on from there).
+        let relayed = relayedCalls()
+        for claim in claims {
+            let (serial, task) = (claim.offer.run.serial, claim.offer.run.task)
+            launches.append {
+                relayed(serial, task, claim.offer.execute(startedAt: claim.startedAt))
+            }
+        }
+        submitLaunches()
     }
 
     /// Withdraws every open offer and records the runs pool threads started from them: before anything outside
     /// the loop changes the state machine (a reload, a pause, an operator's request, shutdown).
     func revokeOffers() {
-        let claims = relay.revokeAll()
+        let taken = relay.revokeAll()
         offered.removeAll()
         relayCursor = 0
-        recordClaims(claims)
+        keep(taken)
+    }
+
+    /// Records the relay's claims now (so their runs show as running) and leaves the ends that came with them for
+    /// the loop's next turn.
+    func collectClaims() {
+        keep(relay.take())
+    }
+
+    private func keep(_ taken: RunRelay.Taken) {
+        recordClaims(taken.claims)
+        for end in taken.ends { endedRuns.add(serial: end.serial, completion: end.completion) }
+        if !taken.ends.isEmpty { doorbell.ring() }
     }
 
     /// Withdraws the offer of a run the state machine starts or drops itself.
     /// - Returns: false when a pool thread took it first: the run is running, and its claim records it.
     func withdrawOffer(of serial: UInt64) -> Bool {
-        guard offered[serial] != nil else { return true }
-        guard relay.withdraw(serial: serial) else { return false }
+        guard let offer = offered[serial] else { return true }
+        guard relay.withdraw(offer) else { return false }
         offered[serial] = nil
         return true
     }

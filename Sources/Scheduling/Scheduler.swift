@@ -57,7 +57,7 @@ public actor Scheduler: Service {
     var configOverrides: [UInt64: String] = [:]
     /// Plugin calls of runs launched in this batch of actions, handed to the pool together at its end (or before
     /// the batch waits for the database): one lock and at most one wake-up for all of them.
-    private var launches: [@Sendable () -> Void] = []
+    var launches: [@Sendable () -> Void] = []
     private var instanceUse: [ObjectIdentifier: (instance: PluginInstance, runs: Int)] = [:]
     private var retired: [ObjectIdentifier: PluginInstance] = [:]
     var phase: Phase = .running
@@ -298,12 +298,12 @@ public actor Scheduler: Service {
 
     /// Records the runs whose plugin call returned since the last look.
     private func recordEndedRuns() {
-        // Ends first, then claims: a run a pool thread started is in the claims before its own end is left, so
-        // every end taken here has its start recorded first (and the start that took an ended run's slot is
-        // counted before that end frees it).
-        let ends = endedRuns.takeAll()
-        recordClaims(relay.takeClaims())
-        for (serial, completion) in ends { complete(serial: serial, completion: completion) }
+        // The relay's claims first: a run a pool thread started is counted before the end that made room for it,
+        // and before its own end.
+        let relayed = relay.take()
+        recordClaims(relayed.claims)
+        for (serial, completion) in endedRuns.takeAll() { complete(serial: serial, completion: completion) }
+        for (serial, completion) in relayed.ends { complete(serial: serial, completion: completion) }
     }
 
     private func beginShutdown() {
@@ -384,7 +384,7 @@ public actor Scheduler: Service {
     static let offerStride = 128
 
     /// Hands the plugin calls launched so far to the pool.
-    private func submitLaunches() {
+    func submitLaunches() {
         guard !launches.isEmpty else { return }
         pool.submit(contentsOf: launches)
         launches.removeAll(keepingCapacity: true)
@@ -583,14 +583,18 @@ public actor Scheduler: Service {
     /// What a pool thread does once a run's call returned: takes the relay's next offer for the run's slot (when
     /// `slotTask` is set), leaves the ended run for the loop, rings, and calls the offered run on the same thread;
     /// again when that one returns, until no offer is left.
-    private func relayedCalls() -> @Sendable (UInt64, String?, RunCompletion) -> Void {
+    func relayedCalls() -> @Sendable (UInt64, String?, RunCompletion) -> Void {
         let (relay, clock, endedRuns, doorbell) = (self.relay, self.clock, self.endedRuns, self.doorbell)
         return { serial, slotTask, completion in
             var (serial, slotTask, completion) = (serial, slotTask, completion)
             while true {
-                // Claimed before the end is left: the loop learns of the start no later than of the end.
-                let next = slotTask.flatMap { relay.claim(slotOf: $0, now: clock.now()) }
-                endedRuns.add(serial: serial, completion: completion)
+                guard let task = slotTask else {
+                    endedRuns.add(serial: serial, completion: completion)
+                    doorbell.ring()
+                    return
+                }
+                // The claim and the end are left in one step: the loop learns of the start with the end.
+                let next = relay.end((serial, completion), slotOf: task, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
                 // Offered runs are of tasks without a group (`relayWalk`).
