@@ -21,7 +21,7 @@ extension Scheduler {
         var offers: [RunRelay.Offer] = []
         offers.reserveCapacity(walk.runs.count)
         for run in walk.runs {
-            guard let id = queued[run.serial], let task = generation.task(named: run.task) else { continue }
+            guard let id = queued[run.serial], let task = scheduledTask(named: run.task) else { continue }
             let (callTask, executor) = executor(for: task, serial: run.serial)
             let offer = RunRelay.Offer(
                 run: run, id: id, task: task, callTask: callTask, executor: executor,

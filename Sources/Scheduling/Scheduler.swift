@@ -408,7 +408,7 @@ public actor Scheduler: Service {
         }
         switch action {
         case .start(let run):
-            guard let task = generation.task(named: run.task) else {
+            guard let task = scheduledTask(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: clock.now())
                 submitLaunches()
                 await settlePlanned(run.serial)
@@ -430,14 +430,14 @@ public actor Scheduler: Service {
             // Offered, and a pool thread started it first: its claim records the start.
             guard withdrawOffer(of: run.serial) else { return }
             let now = clock.now()
-            guard let id = queued.removeValue(forKey: run.serial), let task = generation.task(named: run.task) else {
+            guard let id = queued.removeValue(forKey: run.serial), let task = scheduledTask(named: run.task) else {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
             recorder.enqueue(.markStarted(id: id, at: now))
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .queue(let run, let reason):
-            let plugin = generation.task(named: run.task)?.plugin.name ?? ""
+            let plugin = scheduledTask(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .queued)
             record.queuedAt = clock.now()
             let id = await insertRow(record, deciding: run.serial)
@@ -451,7 +451,7 @@ public actor Scheduler: Service {
                 emit(.queued(task: run.task, runID: id))
             }
         case .skip(let run, let reason):
-            let plugin = generation.task(named: run.task)?.plugin.name ?? ""
+            let plugin = scheduledTask(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .skipped)
             record.finishedAt = clock.now()
             record.error = reason
@@ -783,6 +783,14 @@ public actor Scheduler: Service {
             logger.error("history.write.failed", metadata: ["error": "\(error)"])
             return nil
         }
+    }
+
+    /// A task of the running generation by name. Reads the generation's index and task list in place: calling
+    /// `generation.task(named:)` on the actor's stored generation copied the whole `Generation` (a retain and a
+    /// release of each of its fields) for every run decided (perf, 10,000-task burst).
+    func scheduledTask(named name: String) -> ScheduledTask? {
+        guard let index = generation.taskIndex[name] else { return nil }
+        return generation.tasks[Int(index)]
     }
 
     func emit(_ event: SchedulerEvent) {
