@@ -133,8 +133,11 @@ extension SchedulerStateMachine {
         waiting.append(entry)
         overdueFloor = overdueFloor.map { min($0, overdueInstant(of: entry)) }
         tasks[run.task]?.waiting += 1
-        let reason = waitReason(run.task, needsTaskIdle: needsTaskIdle, now: now)
-        return (alreadyQueued ? [] : [.queue(run, reason: reason)]) + startWaiting(now: now)
+        let reason = alreadyQueued ? nil : waitReason(run.task, needsTaskIdle: needsTaskIdle, now: now)
+        let started = startWaiting(now: now)
+        guard let reason else { return started }
+        // A burst queues thousands of runs with every slot taken: one small array each, no concatenation.
+        return started.isEmpty ? [.queue(run, reason: reason)] : [.queue(run, reason: reason)] + started
     }
 
     /// Starts every waiting run that may start now. Order: runs that waited longer than their task's `max_wait`

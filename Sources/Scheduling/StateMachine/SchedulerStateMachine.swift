@@ -277,7 +277,8 @@ public struct SchedulerStateMachine: Sendable {
                 timers.insert(TimerEntry(at: following, task: top.task, version: state.version))
             }
             actions += handleDue(top.task, slots: due, total: total + 1, now: now)
-            rearmAfterFinish(top.task, now: now)
+            // Only `every_mode: after_finish` tasks rearm: the others skip a second look-up of their state.
+            if state.withDefinition({ $0.every?.afterFinish == true }) { rearmAfterFinish(top.task, now: now) }
         }
         while let top = delayed.min, top.at <= now {
             delayed.removeMin()
