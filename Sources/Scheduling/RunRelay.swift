@@ -15,14 +15,18 @@ import Foundation
 /// records both at its next turn.
 ///
 /// Rules that keep the state machine the one that decides:
-/// - A claim is added before the end of the run whose slot it takes, and the loop takes ends before claims: it
-///   always learns of a start before the end that made room for it, so it never counts fewer runs than run.
-/// - The loop withdraws an offer before it starts or drops that run itself; if a pool thread claimed it first,
-///   the run is running and the loop records it from the claim instead.
-/// - Anything that changes what may be offered (a reload, a pause, an operator's request, shutdown) withdraws
-///   every offer first (`revokeAll`).
+/// - A pool thread leaves a relayable run's end here, in the same step as it claims the next offer for that run's
+///   slot; the loop takes claims and ends together and records the claims first. So the state machine learns of a
+///   start no later than of the end that made room for it, and never counts fewer runs than run.
+/// - An end that finds no offer leaves its slot idle here; the next offers the loop publishes go to idle slots
+///   first (the loop hands those calls to the pool). Once the loop has taken an end, its slot is the state
+///   machine's to give.
+/// - The loop withdraws an offer before it starts or drops that run itself; if a pool thread claimed it first, the
+///   run is running and the loop records it from the claim instead.
+/// - Anything that changes what may be offered (a reload, a pause, an operator's request, shutdown) withdraws every
+///   offer first (`revokeAll`).
 ///
-/// Thread safety: `Sendable`; the state is a `Mutex`, taken once per claim.
+/// Thread safety: `Sendable`; the state is guarded by one lock, taken once per run that ends.
 final class RunRelay: Sendable {
     /// A waiting run made ready to be called on any pool thread.
     final class Offer: Sendable {
@@ -174,6 +178,10 @@ final class RunRelay: Sendable {
             guard offer.status == .open else { return offer.status == .withdrawn }
             offer.status = .withdrawn
             state.open -= 1
+            // Withdrawn offers leave the line as they come to its front; with none open, the line is let go now
+            // (so offers the loop keeps starting itself are never held on to).
+            if state.open == 0 { state.offers.removeAll() }
+            while let first = state.offers.first, first.status != .open { state.offers.removeFirst() }
             return true
         }
     }

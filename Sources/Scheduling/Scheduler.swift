@@ -10,9 +10,11 @@ import Synchronization
 ///
 /// The loop sleeps until the state machine's next wake-up (a slot, a retry, a window opening, a timeout), or until
 /// something rings its doorbell (a run ended, a reload, a manual trigger, shutdown). Plugin calls run on
-/// `BlockingThreadPool` threads; each leaves its result in `ended` and rings, and the loop records every run that
-/// ended at its next turn (many runs ending together cost one turn of the actor, not one hop each). Shutdown
-/// waits for them and, after the grace period, records the ones that ignore `should_stop` as abandoned.
+/// `BlockingThreadPool` threads; each leaves its result (in `relay`, or in `endedRuns` for a task in a group) and
+/// rings, and the loop records every run that ended at its next turn (many runs ending together cost one turn of
+/// the actor, not one hop each). A pool thread whose run ends starts the next waiting run the loop offered it, if
+/// any, on the spot (`RunRelay`, `Scheduler+Relay`). Shutdown waits for the runs and, after the grace period,
+/// records the ones that ignore `should_stop` as abandoned.
 public actor Scheduler: Service {
     let clock: any SchedulerClock
     let history: HistoryStore

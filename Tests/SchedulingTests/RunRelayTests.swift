@@ -224,7 +224,7 @@ import Testing
     }
 
     /// Waits (yielding, never sleeping) until `condition` holds.
-    func until(_ what: String, _ condition: () async -> Bool) async {
+    static func until(_ what: String, _ condition: () async -> Bool) async {
         for _ in 0..<2_000_000 {
             if await condition() { return }
             await Task.yield()
@@ -232,27 +232,41 @@ import Testing
         Issue.record("timed out waiting for \(what)")
     }
 
-    @Test func aLineBehindTheGlobalLimitIsStartedByPoolThreadsWithinTheLimitAndRecordedOnce() async throws {
-        let names = (1...200).map { "t\($0)" }
+    /// A line held up behind `maxRunning` gated calls: the scheduler started, the first slot due, and every waiting
+    /// run offered. The calls return once `gate` opens.
+    struct GatedLine {
+        let fixture: SchedulerFixture
         let gate = Gate()
         let concurrency = Concurrency()
-        let fixture = try SchedulerFixture(names, maxRunning: 2) { _ in
-            concurrency.enter()
-            gate.wait()
-            concurrency.leave()
+        let run: Task<Void, any Error>
+
+        init(_ names: [String], maxRunning: Int) async throws {
+            let (gate, concurrency) = (self.gate, self.concurrency)
+            fixture = try SchedulerFixture(names, maxRunning: maxRunning) { _ in
+                concurrency.enter()
+                gate.wait()
+                concurrency.leave()
+            }
+            run = fixture.start()
+            try await fixture.untilDispatching()
+            fixture.clock.advance(to: t0 + second)
+            await SchedulerRelayTests.until("\(names.count - maxRunning) offers") { [relay = fixture.scheduler.relay] in
+                relay.openOffers == names.count - maxRunning
+            }
         }
-        defer { gate.open() }
-        let run = fixture.start()
-        try await fixture.untilDispatching()
-        fixture.clock.advance(to: t0 + second)
+    }
+
+    @Test func aLineBehindTheGlobalLimitIsStartedByPoolThreadsWithinTheLimitAndRecordedOnce() async throws {
         // Two runs hold the slots; the other 198 are queued and offered before either returns.
-        await until("198 offers") { fixture.scheduler.relay.openOffers == 198 }
-        gate.open()
+        let line = try await GatedLine((1...200).map { "t\($0)" }, maxRunning: 2)
+        let (fixture, concurrency) = (line.fixture, line.concurrency)
+        defer { line.gate.open() }
+        line.gate.open()
         try await fixture.events.next(200) { if case .finished = $0 { true } else { false } }
         #expect(fixture.scheduler.relay.claimedCount == 198, "every waiting run was started by a pool thread")
         #expect(concurrency.most <= 2, "never more than max_running at once: \(concurrency.most)")
-        run.cancel()
-        try await run.value
+        line.run.cancel()
+        try await line.run.value
         let rows = try await fixture.history.runs(RunQuery(limit: 1000))
         #expect(rows.count == 200)
         #expect(Set(rows.map(\.task)).count == 200, "one row per task's slot")
@@ -263,23 +277,13 @@ import Testing
     }
 
     @Test func offeredRunsNeverStartOnceShutdownBeginsAndAreRecordedCancelled() async throws {
-        let names = (1...50).map { "t\($0)" }
-        let gate = Gate()
-        let concurrency = Concurrency()
-        let fixture = try SchedulerFixture(names, maxRunning: 2) { _ in
-            concurrency.enter()
-            gate.wait()
-            concurrency.leave()
-        }
-        defer { gate.open() }
-        let run = fixture.start()
-        try await fixture.untilDispatching()
-        fixture.clock.advance(to: t0 + second)
-        await until("48 offers") { fixture.scheduler.relay.openOffers == 48 }
-        run.cancel()  // shutdown: the offers are withdrawn, the two running runs abandoned
-        try await run.value
-        gate.open()
-        await until("both calls to return") { concurrency.returned == 2 }
+        let line = try await GatedLine((1...50).map { "t\($0)" }, maxRunning: 2)
+        let (fixture, concurrency) = (line.fixture, line.concurrency)
+        defer { line.gate.open() }
+        line.run.cancel()  // shutdown: the offers are withdrawn, the two running runs abandoned
+        try await line.run.value
+        line.gate.open()
+        await Self.until("both calls to return") { concurrency.returned == 2 }
         #expect(concurrency.calls == 2, "no offered run was called after shutdown")
         #expect(fixture.scheduler.relay.claimedCount == 0)
         let rows = try await fixture.history.runs(RunQuery(limit: 100))
@@ -292,18 +296,9 @@ import Testing
     }
 
     @Test func anOperatorCancelsAnOfferedRunAndItIsNeverCalled() async throws {
-        let gate = Gate()
-        let concurrency = Concurrency()
-        let fixture = try SchedulerFixture(["a", "b", "c"], maxRunning: 1) { _ in
-            concurrency.enter()
-            gate.wait()
-            concurrency.leave()
-        }
+        let line = try await GatedLine(["a", "b", "c"], maxRunning: 1)
+        let (fixture, concurrency, gate, run) = (line.fixture, line.concurrency, line.gate, line.run)
         defer { gate.open() }
-        let run = fixture.start()
-        try await fixture.untilDispatching()
-        fixture.clock.advance(to: t0 + second)
-        await until("2 offers") { fixture.scheduler.relay.openOffers == 2 }
         let queued = await fixture.scheduler.snapshot().queued
         #expect(queued.map(\.task) == ["b", "c"])
         #expect(await fixture.scheduler.cancel(runID: queued[0].id) == .dropped)
