@@ -295,6 +295,28 @@ import Testing
         #expect(rows.filter { $0.status == .interrupted }.count == 2)
     }
 
+    @Test func aReloadWithdrawsTheOffersAndTheLineGoesOnUnderTheNewGenerationWithOneRowEach() async throws {
+        let line = try await GatedLine((1...20).map { "t\($0)" }, maxRunning: 2)
+        let (fixture, concurrency) = (line.fixture, line.concurrency)
+        defer { line.gate.open() }
+        let running = await fixture.scheduler.generation
+        await fixture.scheduler.apply(Generation(
+            number: 2, config: running.config, catalog: running.catalog, tasks: running.tasks, dropped: []))
+        #expect(fixture.scheduler.relay.openOffers == 0, "withdrawn before the new task set is installed")
+        // The loop offers the line again at its next turn, under generation 2.
+        await Self.until("18 offers again") { [relay = fixture.scheduler.relay] in relay.openOffers == 18 }
+        line.gate.open()
+        try await fixture.events.next(20) { if case .finished = $0 { true } else { false } }
+        #expect(fixture.scheduler.relay.claimedCount == 18)
+        #expect(concurrency.most <= 2)
+        line.run.cancel()
+        try await line.run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.count == 20)
+        #expect(Set(rows.map(\.task)).count == 20)
+        #expect(rows.allSatisfy { $0.status == .succeeded })
+    }
+
     @Test func anOperatorCancelsAnOfferedRunAndItIsNeverCalled() async throws {
         let line = try await GatedLine(["a", "b", "c"], maxRunning: 1)
         let (fixture, concurrency, gate, run) = (line.fixture, line.concurrency, line.gate, line.run)
