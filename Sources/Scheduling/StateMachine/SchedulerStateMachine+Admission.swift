@@ -296,16 +296,24 @@ extension SchedulerStateMachine {
         return actions
     }
 
-    func canStart(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
-        guard runningRuns.count < maxRunning else { return false }
+    private func canStart(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
+        runningRuns.count < maxRunning && canStartButForTheGlobalLimit(task, needsTaskIdle: needsTaskIdle, now: now)
+    }
+
+    /// Whether a run of `task` may start as soon as a slot under `limits.max_running` is free: no rate limit, task
+    /// or group holds it back.
+    func canStartButForTheGlobalLimit(_ task: String, needsTaskIdle: Bool, now: Micros) -> Bool {
         if rateLimitReason(task, now: now) != nil { return false }
         if needsTaskIdle, tasks[task]?.running.isEmpty == false { return false }
-        if !groupLimits.isEmpty, let group = tasks[task]?.withDefinition({ $0.group }), let limit = groupLimits[group],
-           groupRunning[group, default: 0] >= limit
-        {
-            return false
-        }
-        return true
+        return fullGroup(of: task) == nil
+    }
+
+    /// The group of `task` and its limit, when the group has as many runs going as its limit allows.
+    private func fullGroup(of task: String) -> (name: String, limit: Int)? {
+        guard !groupLimits.isEmpty, let group = tasks[task]?.withDefinition({ $0.group }),
+              let limit = groupLimits[group], groupRunning[group, default: 0] >= limit
+        else { return nil }
+        return (group, limit)
     }
 
     mutating func start(_ run: PendingRun, now: Micros) {
@@ -334,10 +342,8 @@ extension SchedulerStateMachine {
         if needsTaskIdle, tasks[task]?.running.isEmpty == false {
             return "waiting for the task's active run to end"
         }
-        if !groupLimits.isEmpty, let group = tasks[task]?.withDefinition({ $0.group }), let limit = groupLimits[group],
-           groupRunning[group, default: 0] >= limit
-        {
-            return "waiting for a free slot in group \(group) (max_running: \(limit))"
+        if let group = fullGroup(of: task) {
+            return "waiting for a free slot in group \(group.name) (max_running: \(group.limit))"
         }
         return freeSlotReason
     }

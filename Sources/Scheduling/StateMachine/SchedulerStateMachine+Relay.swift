@@ -41,19 +41,21 @@ extension SchedulerStateMachine {
         while index < waiting.endIndex, walk.runs.count < limit {
             let entry = waiting[index]
             guard let state = tasks[entry.run.task] else { break }
-            let (priority, group, relayable) = state.withDefinition {
-                ($0.priority, $0.group, $0.group == nil && $0.rateLimit == nil && $0.overlap != .replace)
+            let (priority, relayable) = state.withDefinition {
+                ($0.priority, $0.group == nil && $0.rateLimit == nil && $0.overlap != .replace)
             }
             if priority == topPriority {
                 if relayable, !entry.needsTaskIdle {
                     guard isRecorded(entry.run.serial) else { break }
                     walk.runs.append(entry.run)
-                } else if entry.needsTaskIdle, !state.running.isEmpty {
-                    walk.heldBackTasks.append(entry.run.task)
-                } else if !Self.groupIsFull(group, running: groupRunning, limits: groupLimits) {
+                } else if canStartButForTheGlobalLimit(entry.run.task, needsTaskIdle: entry.needsTaskIdle, now: now) {
                     // Startable as soon as a slot frees, by the scheduler only: it goes before anything behind it.
                     break
+                } else if entry.needsTaskIdle, !state.running.isEmpty {
+                    walk.heldBackTasks.append(entry.run.task)
                 }
+                // Otherwise held back by its group: only runs of grouped tasks free group slots, and their ends
+                // always go to the scheduler.
             }
             walk.cursor = entry.ticket
             index += 1
@@ -65,7 +67,8 @@ extension SchedulerStateMachine {
     /// if it is still in it, and runs from `instant` (its timeout counts from there).
     ///
     /// The relay's start of a run always reaches the scheduler before the end of the run whose slot it took, so
-    /// the count of running runs is at most one over `maxRunning` in between, never short of what really runs.
+    /// between the two the count of running runs may be over `maxRunning`, never short of what really runs (and
+    /// nothing starts while it is over).
     mutating func adoptRelayed(_ run: PendingRun, at instant: Micros) {
         if runningRuns[run.serial] != nil {
             // `startWaiting` picked it too, before the relay's start arrived: only its deadline moves.
@@ -78,10 +81,5 @@ extension SchedulerStateMachine {
             tasks[run.task]?.waiting -= 1
         }
         start(run, now: instant)
-    }
-
-    private static func groupIsFull(_ group: String?, running: [String: Int], limits: [String: Int]) -> Bool {
-        guard let group, let limit = limits[group] else { return false }
-        return running[group, default: 0] >= limit
     }
 }
