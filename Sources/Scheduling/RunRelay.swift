@@ -1,6 +1,4 @@
 import DequeModule
-import Logging
-import PluginHost
 import Foundation
 
 /// Waiting runs that a pool thread may start by itself when the run it called ends, and the starts it made, for
@@ -28,47 +26,16 @@ import Foundation
 ///
 /// Thread safety: `Sendable`; the state is guarded by one lock, taken once per run that ends.
 final class RunRelay: Sendable {
-    /// A waiting run made ready to be called on any pool thread.
+    /// A waiting run's call, made ready to be carried out on any pool thread.
     final class Offer: Sendable {
-        /// The run, as the state machine decided it.
-        let run: PendingRun
-        /// Its history row (status `queued`).
-        let id: Int64
-        /// The task as configured (its instance is counted while the run calls it).
-        let task: ScheduledTask
-        /// The task the executor is given (a copy with the run's config override, or `task`).
-        let callTask: ScheduledTask
-        let executor: any RunExecutor
-        /// Shared with the run's `ActiveRun` once the loop records the start: stop requests reach the call.
-        let control: RunControl
-        let contextJSON: String
-        let logger: Logger
+        let call: PreparedCall
         /// Open, claimed by a pool thread, or withdrawn by the loop. Only read and written under the relay's lock,
         /// which is what makes this `nonisolated(unsafe)` safe.
         nonisolated(unsafe) fileprivate var status = Status.open
         fileprivate enum Status { case open, claimed, withdrawn }
 
-        init(
-            run: PendingRun, id: Int64, task: ScheduledTask, callTask: ScheduledTask, executor: any RunExecutor,
-            contextJSON: String, logger: Logger
-        ) {
-            self.run = run
-            self.id = id
-            self.task = task
-            self.callTask = callTask
-            self.executor = executor
-            self.control = RunControl()
-            self.contextJSON = contextJSON
-            self.logger = logger
-        }
-
-        /// Calls the plugin (blocking: on a pool thread only) for a run that starts at `startedAt`.
-        func execute(startedAt: Micros) -> RunCompletion {
-            let request = RunRequest(
-                taskName: run.task, runID: id, scheduledAt: run.scheduledAt, startedAt: startedAt,
-                attempt: run.attempt, trigger: run.trigger, contextJSON: contextJSON,
-                deadline: task.spec.timeout.map { startedAt + $0.micros })
-            return executor.execute(task: callTask, request: request, control: control, logger: logger)
+        init(_ call: PreparedCall) {
+            self.call = call
         }
     }
 
@@ -101,6 +68,11 @@ final class RunRelay: Sendable {
         var validUntil: Micros = .min
         /// Claims made since the relay was created.
         var claimed = 0
+
+        /// Whether a run of `task` waits ahead of the offers for the task's own run to end: that run's slot is its.
+        func isHeldBack(_ task: String) -> Bool {
+            !heldBackTasks.isEmpty && heldBackTasks.contains(task)
+        }
 
         mutating func nextOffer(at now: Micros) -> Claim? {
             guard open > 0, now <= validUntil else { return nil }
@@ -137,7 +109,7 @@ final class RunRelay: Sendable {
     /// on the pool thread that ran the run; the claim is made before the end is left, in one step.
     func end(_ end: End, slotOf task: String, now: Micros) -> Claim? {
         withLock { state in
-            if !state.heldBackTasks.isEmpty, state.heldBackTasks.contains(task) {
+            if state.isHeldBack(task) {
                 state.taken.ends.append(end)
                 return nil
             }
@@ -159,7 +131,7 @@ final class RunRelay: Sendable {
             state.validUntil = validUntil
             var claims: [Claim] = []
             while let task = state.idleSlots.last {
-                guard state.heldBackTasks.isEmpty || !state.heldBackTasks.contains(task) else {
+                guard !state.isHeldBack(task) else {
                     // Its slot is a held-back run's: the loop gives it away when it takes the end.
                     state.idleSlots.removeLast()
                     continue

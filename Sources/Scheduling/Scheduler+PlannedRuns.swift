@@ -121,13 +121,8 @@ extension Scheduler {
         _ = await write { try await $0.deletePlannedRun(id: id) }
     }
 
-    /// The task and executor a run uses: the task's own, or with its config merged with the run's override.
-    func executor(for run: ActiveRun) -> (ScheduledTask, any RunExecutor) {
-        executor(for: run.task, serial: run.run.serial)
-    }
-
-    /// The task and executor for run `serial` of `task`: the task as configured, or a copy with the run's config
-    /// override merged in.
+    /// The task and executor run `serial` of `task` uses: the task's own, or with its config merged with the run's
+    /// override.
     func executor(for task: ScheduledTask, serial: UInt64) -> (ScheduledTask, any RunExecutor) {
         guard let override = configOverrides[serial],
               let merged = Self.merge(config: task.spec.configJSON, override: override)

@@ -22,10 +22,7 @@ extension Scheduler {
         offers.reserveCapacity(walk.runs.count)
         for run in walk.runs {
             guard let id = queued[run.serial], let task = scheduledTask(named: run.task) else { continue }
-            let (callTask, executor) = executor(for: task, serial: run.serial)
-            let offer = RunRelay.Offer(
-                run: run, id: id, task: task, callTask: callTask, executor: executor,
-                contextJSON: contextJSON(for: run), logger: logger)
+            let offer = RunRelay.Offer(prepareCall(run, id: id, task: task))
             offered[run.serial] = offer
             offers.append(offer)
         }
@@ -33,13 +30,10 @@ extension Scheduler {
             offers, heldBackTasks: walk.heldBackTasks, validUntil: walk.validUntil, now: clock.now())
         guard !claims.isEmpty else { return }
         // Slots whose runs ended while there was nothing to offer: no pool thread is there to go on, so the loop
-        // hands the claimed runs to the pool itself (they relay on from there).
-        let relayed = relayedCalls()
+        // hands the claimed calls to the pool itself (they relay on from there).
+        let callRelaying = self.callRelaying
         for claim in claims {
-            let (serial, task) = (claim.offer.run.serial, claim.offer.run.task)
-            launches.append {
-                relayed(serial, task, claim.offer.execute(startedAt: claim.startedAt))
-            }
+            launches.append { callRelaying(claim.offer.call, claim.startedAt) }
         }
         submitLaunches()
     }
@@ -78,14 +72,12 @@ extension Scheduler {
     /// their rows are marked started, and they are followed like any run the loop launched.
     func recordClaims(_ claims: [RunRelay.Claim]) {
         for claim in claims {
-            let offer = claim.offer
-            let serial = offer.run.serial
-            offered[serial] = nil
-            queued[serial] = nil
-            machine.adoptRelayed(offer.run, at: claim.startedAt)
-            recorder.enqueue(.markStarted(id: offer.id, at: claim.startedAt))
-            begin(ActiveRun(
-                id: offer.id, run: offer.run, task: offer.task, startedAt: claim.startedAt, control: offer.control))
+            let call = claim.offer.call
+            offered[call.run.serial] = nil
+            queued[call.run.serial] = nil
+            machine.adoptRelayed(call.run, at: claim.startedAt)
+            recorder.enqueue(.markStarted(id: call.id, at: claim.startedAt))
+            begin(ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: claim.startedAt, control: call.control))
         }
     }
 }

@@ -70,6 +70,8 @@ public actor Scheduler: Service {
     private var alarm: (deadline: Micros, task: Task<Void, Never>)?
     /// Waiting runs offered to pool threads, and the starts they made from them (`Scheduler+Relay`).
     nonisolated let relay = RunRelay()
+    /// What a pool thread does with a call (`callRelaying`), made once.
+    let callRelaying: @Sendable (PreparedCall, Micros) -> Void
     /// Open offers by serial (withdrawn, or recorded from their claim, before the state machine acts on the run).
     var offered: [UInt64: RunRelay.Offer] = [:]
     /// The ticket of the last waiting run the relay walk looked at (0: walk from the front of the line).
@@ -124,6 +126,7 @@ public actor Scheduler: Service {
         self.recorder = HistoryWriter(store: history) { [logger] message, changes in
             logger.error("history.write.failed", metadata: ["error": "\(message)", "changes": "\(changes)"])
         }
+        self.callRelaying = Self.callRelaying(relay: relay, clock: clock, endedRuns: endedRuns, doorbell: doorbell)
     }
 
     /// Registers a callback for scheduler events (tests and metrics). Called on the actor; keep it cheap.
@@ -565,43 +568,43 @@ public actor Scheduler: Service {
 
     private func launch(_ run: ActiveRun) {
         begin(run)
-        let request = RunRequest(
-            taskName: run.run.task, runID: run.id, scheduledAt: run.run.scheduledAt, startedAt: run.startedAt,
-            attempt: run.run.attempt, trigger: run.run.trigger, contextJSON: contextJSON(for: run.run),
-            deadline: run.task.spec.timeout.map { run.startedAt + $0.micros })
-        let (task, executor) = executor(for: run)
-        let control = run.control
-        let serial = run.run.serial
-        let logger = self.logger
-        // A run of a task in a group frees a group slot as it ends, which only the state machine may give away.
-        let slotTask = run.task.spec.group == nil ? run.run.task : nil
-        let relayed = relayedCalls()
-        launches.append {
-            let completion = executor.execute(task: task, request: request, control: control, logger: logger)
-            relayed(serial, slotTask, completion)
-        }
+        let call = prepareCall(run.run, id: run.id, task: run.task, control: run.control)
+        let (callRelaying, startedAt) = (self.callRelaying, run.startedAt)
+        launches.append { callRelaying(call, startedAt) }
     }
 
-    /// What a pool thread does once a run's call returned: takes the relay's next offer for the run's slot (when
-    /// `slotTask` is set), leaves the ended run for the loop, rings, and calls the offered run on the same thread;
-    /// again when that one returns, until no offer is left.
-    func relayedCalls() -> @Sendable (UInt64, String?, RunCompletion) -> Void {
-        let (relay, clock, endedRuns, doorbell) = (self.relay, self.clock, self.endedRuns, self.doorbell)
-        return { serial, slotTask, completion in
-            var (serial, slotTask, completion) = (serial, slotTask, completion)
+    /// Makes run `run`'s plugin call ready for a pool thread (its executor, with the run's config override, and its
+    /// context).
+    func prepareCall(_ run: PendingRun, id: Int64, task: ScheduledTask, control: RunControl = RunControl())
+        -> PreparedCall
+    {
+        let (callTask, executor) = executor(for: task, serial: run.serial)
+        return PreparedCall(
+            run: run, id: id, task: task, callTask: callTask, executor: executor, control: control,
+            contextJSON: contextJSON(for: run), logger: logger)
+    }
+
+    /// What a pool thread does with a call: carries it out, then leaves the ended run for the loop and rings. For a
+    /// task without a group it leaves the end with the relay, in the same step taking the relay's next offer for
+    /// the freed slot, and carries that call out on the same thread; again when that one returns, until no offer
+    /// is left. Made once, in `init`.
+    static func callRelaying(relay: RunRelay, clock: any SchedulerClock, endedRuns: EndedRuns, doorbell: Doorbell)
+        -> @Sendable (PreparedCall, Micros) -> Void
+    {
+        return { first, firstStart in
+            var (call, startedAt) = (first, firstStart)
             while true {
-                guard let task = slotTask else {
-                    endedRuns.add(serial: serial, completion: completion)
+                let completion = call.execute(startedAt: startedAt)
+                guard let slotTask = call.slotTask else {
+                    endedRuns.add(serial: call.run.serial, completion: completion)
                     doorbell.ring()
                     return
                 }
                 // The claim and the end are left in one step: the loop learns of the start with the end.
-                let next = relay.end((serial, completion), slotOf: task, now: clock.now())
+                let next = relay.end((call.run.serial, completion), slotOf: slotTask, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
-                // Offered runs are of tasks without a group (`relayWalk`).
-                (serial, slotTask) = (next.offer.run.serial, next.offer.run.task)
-                completion = next.offer.execute(startedAt: next.startedAt)
+                (call, startedAt) = (next.offer.call, next.startedAt)
             }
         }
     }

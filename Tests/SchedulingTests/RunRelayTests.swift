@@ -147,10 +147,10 @@ import Testing
             let task = ScheduledTask(
                 spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
                 plugin: plugin, instance: nil)
-            return RunRelay.Offer(
+            return RunRelay.Offer(PreparedCall(
                 run: PendingRun(serial: UInt64(index + 1), task: name, trigger: .schedule, scheduledAt: t0),
-                id: Int64(index + 1), task: task, callTask: task, executor: InProcessExecutor(), contextJSON: "{}",
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                id: Int64(index + 1), task: task, callTask: task, executor: InProcessExecutor(), control: RunControl(),
+                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
         }
     }
 
@@ -159,11 +159,11 @@ import Testing
     @Test func endsTakeOffersInOrderAndTheLoopGetsEachClaimBeforeAnyEnd() throws {
         let relay = RunRelay()
         #expect(relay.publish(try offers(["b", "c"]), heldBackTasks: [], validUntil: t0 + second, now: t0).isEmpty)
-        #expect(relay.end((100, ok), slotOf: "a", now: t0 + 1)?.offer.run.task == "b")
-        #expect(relay.end((1, ok), slotOf: "b", now: t0 + 2)?.offer.run.task == "c")
+        #expect(relay.end((100, ok), slotOf: "a", now: t0 + 1)?.offer.call.run.task == "b")
+        #expect(relay.end((1, ok), slotOf: "b", now: t0 + 2)?.offer.call.run.task == "c")
         #expect(relay.end((2, ok), slotOf: "c", now: t0 + 3) == nil)
         let taken = relay.take()
-        #expect(taken.claims.map(\.offer.run.task) == ["b", "c"])
+        #expect(taken.claims.map(\.offer.call.run.task) == ["b", "c"])
         #expect(taken.claims.map(\.startedAt) == [t0 + 1, t0 + 2])
         #expect(taken.ends.map(\.serial) == [100, 1, 2])
         #expect(relay.take().claims.isEmpty)
@@ -175,7 +175,7 @@ import Testing
         _ = relay.publish(try offers(["b"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
         #expect(relay.end((100, ok), slotOf: "q", now: t0) == nil, "q's end frees the slot of q's own waiting run")
         #expect(relay.end((101, ok), slotOf: "a", now: t0 + second + 1) == nil, "expired: a run may be overdue")
-        #expect(relay.end((102, ok), slotOf: "a", now: t0 + second)?.offer.run.task == "b")
+        #expect(relay.end((102, ok), slotOf: "a", now: t0 + second)?.offer.call.run.task == "b")
         #expect(relay.take().ends.map(\.serial) == [100, 101, 102], "every end reaches the loop")
     }
 
@@ -184,12 +184,12 @@ import Testing
         #expect(relay.end((100, ok), slotOf: "a", now: t0) == nil)
         #expect(relay.end((101, ok), slotOf: "q", now: t0) == nil)
         let claims = relay.publish(try offers(["b", "c"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0 + 5)
-        #expect(claims.map(\.offer.run.task) == ["b"], "one idle slot (a's); q's end went to the loop first")
+        #expect(claims.map(\.offer.call.run.task) == ["b"], "one idle slot (a's); q's end went to the loop first")
         #expect(claims.map(\.startedAt) == [t0 + 5])
         #expect(relay.openOffers == 1)
         // Once the loop has taken the ends, their slots are the state machine's to give away.
         #expect(relay.take().ends.count == 2)
-        #expect(relay.end((102, ok), slotOf: "a", now: t0 + 6)?.offer.run.task == "c")
+        #expect(relay.end((102, ok), slotOf: "a", now: t0 + 6)?.offer.call.run.task == "c")
         #expect(relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: t0 + 7).isEmpty)
     }
 
@@ -198,13 +198,13 @@ import Testing
         let made = try offers(["b", "c", "d"])
         _ = relay.publish(made, heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
         #expect(relay.withdraw(made[1]))
-        #expect(relay.end((100, ok), slotOf: "a", now: t0)?.offer.run.task == "b")
+        #expect(relay.end((100, ok), slotOf: "a", now: t0)?.offer.call.run.task == "b")
         #expect(!relay.withdraw(made[0]), "claimed already: it runs")
-        #expect(relay.end((101, ok), slotOf: "a", now: t0)?.offer.run.task == "d", "c was withdrawn")
+        #expect(relay.end((101, ok), slotOf: "a", now: t0)?.offer.call.run.task == "d", "c was withdrawn")
         // Withdrawing everything hands over the claims and ends not yet taken, and forgets the held-back tasks.
         _ = relay.publish(try offers(["e"]), heldBackTasks: [], validUntil: t0 + second, now: t0)
         let taken = relay.revokeAll()
-        #expect(taken.claims.map(\.offer.run.task) == ["b", "d"])
+        #expect(taken.claims.map(\.offer.call.run.task) == ["b", "d"])
         #expect(taken.ends.map(\.serial) == [100, 101])
         #expect(relay.openOffers == 0)
         #expect(relay.end((102, ok), slotOf: "a", now: t0) == nil)

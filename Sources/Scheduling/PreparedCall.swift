@@ -1,0 +1,34 @@
+import Logging
+import PluginHost
+
+/// A run's plugin call made ready on the scheduler actor, to be carried out on a pool thread: everything the call
+/// needs but the instant it starts.
+///
+/// The loop prepares one for every run it launches and for every waiting run it offers the relay (`RunRelay`).
+struct PreparedCall: Sendable {
+    /// The run, as the state machine decided it.
+    let run: PendingRun
+    /// Its history row.
+    let id: Int64
+    /// The task as configured (its instance is counted while the run calls it).
+    let task: ScheduledTask
+    /// The task the executor is given: `task`, or a copy with the run's config override merged in.
+    let callTask: ScheduledTask
+    let executor: any RunExecutor
+    /// Shared with the run's `ActiveRun`: stop requests reach the call.
+    let control: RunControl
+    let contextJSON: String
+    let logger: Logger
+
+    /// The task whose slot the run frees when it ends, for the relay to hand on; nil for a task in a group, whose
+    /// end frees a group slot that only the state machine may give away.
+    var slotTask: String? { task.spec.group == nil ? run.task : nil }
+
+    /// Calls the plugin (blocking: on a pool thread only) for a run that starts at `startedAt`.
+    func execute(startedAt: Micros) -> RunCompletion {
+        let request = RunRequest(
+            taskName: run.task, runID: id, scheduledAt: run.scheduledAt, startedAt: startedAt, attempt: run.attempt,
+            trigger: run.trigger, contextJSON: contextJSON, deadline: task.spec.timeout.map { startedAt + $0.micros })
+        return executor.execute(task: callTask, request: request, control: control, logger: logger)
+    }
+}
