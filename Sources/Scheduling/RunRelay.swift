@@ -21,8 +21,9 @@ import Foundation
 ///   machine's to give.
 /// - The loop withdraws an offer before it starts or drops that run itself; if a pool thread claimed it first, the
 ///   run is running and the loop records it from the claim instead.
-/// - Anything that changes what may be offered (a reload, a pause, an operator's request, shutdown) withdraws every
-///   offer first (`revokeAll`).
+/// - A reload (new task set, limits and priorities), an operator's cancel and shutdown withdraw every offer first
+///   (`revokeAll`). A manual run, a pause or a resume need not: they decide new runs, which join the back of the
+///   line, and leave the runs already waiting as they are.
 ///
 /// Thread safety: `Sendable`; the state is guarded by one lock, taken once per run that ends.
 final class RunRelay: Sendable {
@@ -68,6 +69,8 @@ final class RunRelay: Sendable {
         var validUntil: Micros = .min
         /// Claims made since the relay was created.
         var claimed = 0
+        /// `revokeAll` calls since the relay was created.
+        var revocations = 0
 
         /// Whether a run of `task` waits ahead of the offers for the task's own run to end: that run's slot is its.
         func isHeldBack(_ task: String) -> Bool {
@@ -161,6 +164,7 @@ final class RunRelay: Sendable {
     /// Withdraws every offer and forgets the held-back tasks; returns the claims and ends not yet taken.
     func revokeAll() -> Taken {
         withLock { state in
+            state.revocations += 1
             for offer in state.offers where offer.status == .open { offer.status = .withdrawn }
             state.offers.removeAll()
             state.open = 0
@@ -188,4 +192,7 @@ final class RunRelay: Sendable {
 
     /// How many runs pool threads started from offers since the relay was created (for tests).
     var claimedCount: Int { withLock { $0.claimed } }
+
+    /// How many times every offer was withdrawn at once (for tests).
+    var revocations: Int { withLock { $0.revocations } }
 }

@@ -97,7 +97,6 @@ extension Scheduler {
     ) async -> RunRequestOutcome {
         guard generation.task(named: task) != nil else { return .unknownTask }
         guard case .running = phase, isDispatching else { return .notAccepted }
-        revokeOffers()
         let (serial, actions) = machine.request(
             task: task, trigger: trigger, force: force, context: context, now: clock.now())
         if let configOverride { configOverrides[serial] = configOverride }
@@ -111,7 +110,8 @@ extension Scheduler {
 
     /// Cancels a running or waiting run by its history id.
     public func cancel(runID: Int64) -> CancelOutcome {
-        // A waiting run a pool thread started meanwhile is running: recorded so before it is looked for.
+        // A waiting run a pool thread started meanwhile is running: recorded so before it is looked for, and no pool
+        // thread may start the run between the answer given here and the loop's drop of it.
         revokeOffers()
         let now = clock.now()
         if let (serial, run) = active.first(where: { $0.value.id == runID }) {

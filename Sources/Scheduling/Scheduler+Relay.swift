@@ -38,8 +38,8 @@ extension Scheduler {
         submitLaunches()
     }
 
-    /// Withdraws every open offer and records the runs pool threads started from them: before anything outside
-    /// the loop changes the state machine (a reload, a pause, an operator's request, shutdown).
+    /// Withdraws every open offer and records the runs pool threads started from them: before a reload, an
+    /// operator's cancel or shutdown changes what may be offered.
     func revokeOffers() {
         let taken = relay.revokeAll()
         offered.removeAll()

@@ -198,7 +198,6 @@ public actor Scheduler: Service {
     @discardableResult
     public func trigger(task: String, trigger: RunTrigger = .manual) -> Bool {
         guard generation.task(named: task) != nil, case .running = phase else { return false }
-        revokeOffers()
         pending += machine.request(task: task, trigger: trigger, now: clock.now())
         doorbell.ring()
         return true
@@ -213,7 +212,6 @@ public actor Scheduler: Service {
         let now = clock.now()
         guard await write({ try await $0.setPaused(task, isPaused, at: now) }) != nil else { return false }
         if isPaused { paused.insert(task) } else { paused.remove(task) }
-        revokeOffers()
         machine.setPaused(task, isPaused)
         logger.notice(isPaused ? "task.paused" : "task.resumed", metadata: ["task.name": "\(task)"])
         return true

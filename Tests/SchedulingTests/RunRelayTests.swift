@@ -317,6 +317,26 @@ import Testing
         #expect(rows.allSatisfy { $0.status == .succeeded })
     }
 
+    @Test func aManualRunOrAPauseLeavesTheOffersAndTheWaitingRunsAsTheyAre() async throws {
+        let line = try await GatedLine(["t1", "t2", "t3", "t4", "t5"], maxRunning: 1)
+        let (fixture, concurrency) = (line.fixture, line.concurrency)
+        defer { line.gate.open() }
+        // t3 waits already: the manual run is skipped (overlap: skip); a pause only concerns t4's future slots.
+        let revocations = fixture.scheduler.relay.revocations
+        #expect(await fixture.scheduler.trigger(task: "t3"))
+        #expect(await fixture.scheduler.setPaused(task: "t4", true))
+        #expect(fixture.scheduler.relay.revocations == revocations, "nothing withdrawn")
+        line.gate.open()
+        try await fixture.events.next(6) { if case .finished = $0 { true } else { false } }
+        #expect(fixture.scheduler.relay.claimedCount == 4)
+        line.run.cancel()
+        try await line.run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.filter { $0.status == .succeeded }.count == 5, "t4's waiting run still ran")
+        #expect(rows.filter { $0.status == .skipped }.map(\.task) == ["t3"])
+        #expect(concurrency.most <= 1)
+    }
+
     @Test func anOperatorCancelsAnOfferedRunAndItIsNeverCalled() async throws {
         let line = try await GatedLine(["a", "b", "c"], maxRunning: 1)
         let (fixture, concurrency, gate, run) = (line.fixture, line.concurrency, line.gate, line.run)
