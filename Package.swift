@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Cron", "Config", "PluginHost", "History", "Isolation",
+                "Cron", "Config", "PluginHost", "History", "Isolation", "CIsolation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HeapModule", package: "swift-collections"),

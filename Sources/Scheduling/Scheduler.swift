@@ -66,8 +66,8 @@ public actor Scheduler: Service {
     private var listeners: [@Sendable (SchedulerEvent) -> Void] = []
     private var wallOffset: Micros?
     private let throttle = LogThrottle(interval: 300_000_000)
-    /// The task that rings the doorbell at the loop's next wake-up (`setAlarm`).
-    private var alarm: (deadline: Micros, task: Task<Void, Never>)?
+    /// Rings the doorbell at the loop's next wake-up (a thread of its own with the system clock).
+    let alarm: any SchedulerAlarm
     /// Waiting runs offered to pool threads, and the starts they made from them (`Scheduler+Relay`).
     nonisolated let relay = RunRelay()
     /// What a pool thread does with a call (`callRelaying`), made once.
@@ -127,6 +127,7 @@ public actor Scheduler: Service {
             logger.error("history.write.failed", metadata: ["error": "\(message)", "changes": "\(changes)"])
         }
         self.callRelaying = Self.callRelaying(relay: relay, clock: clock, endedRuns: endedRuns, doorbell: doorbell)
+        self.alarm = clock.makeAlarm { [doorbell] in doorbell.ring() }
     }
 
     /// Registers a callback for scheduler events (tests and metrics). Called on the actor; keep it cheap.
@@ -162,8 +163,7 @@ public actor Scheduler: Service {
             self.doorbell.ring()
         }
         await drain()
-        alarm?.task.cancel()
-        alarm = nil
+        alarm.stop()
         isDispatching = false
         for waiter in decisionWaiters.values { waiter.resume(returning: nil) }
         decisionWaiters.removeAll()
@@ -328,30 +328,8 @@ public actor Scheduler: Service {
             await Task.yield()
             return
         }
-        setAlarm(deadline)
+        alarm.set(deadline)
         await doorbell.wait()
-    }
-
-    /// Arranges for the doorbell to ring at `deadline` (nil: never): one sleeping task kept across loop turns and
-    /// replaced only when the deadline changes, so a turn waits on the doorbell alone. (Racing a clock sleep against the doorbell
-    /// in a task group at every turn cost two child tasks and a timer per turn: 7-10 % of the daemon's CPU in the
-    /// steady and burst benchmarks.) A stale ring (an alarm replaced just after it rang) costs one extra turn.
-    private func setAlarm(_ deadline: Micros?) {
-        // A kept alarm is still to ring only while its deadline is ahead.
-        if let alarm, alarm.deadline == deadline, alarm.deadline > clock.now() { return }
-        alarm?.task.cancel()
-        alarm = nil
-        guard let deadline else { return }
-        let clock = self.clock
-        let doorbell = self.doorbell
-        alarm = (deadline, Task.detached {
-            do {
-                try await clock.sleep(until: deadline)
-                doorbell.ring()
-            } catch {
-                // Cancelled: replaced by another deadline, or the loop ended.
-            }
-        })
     }
 
     // MARK: - Actions

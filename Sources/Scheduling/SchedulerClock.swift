@@ -12,6 +12,9 @@ public protocol SchedulerClock: Sendable {
     /// Suspends until `now() >= deadline`.
     /// - Throws: `CancellationError` when the calling task is cancelled first.
     func sleep(until deadline: Micros) async throws
+    /// Makes the alarm that wakes the scheduler loop (`ring` rings its doorbell). The default sleeps on this clock
+    /// in a task.
+    func makeAlarm(ring: @escaping @Sendable () -> Void) -> any SchedulerAlarm
 }
 
 /// The system's real-time clock.
@@ -31,6 +34,11 @@ public struct SystemClock: SchedulerClock {
         var ts = timespec()
         clock_gettime(CLOCK_BOOTTIME, &ts)
         return Micros(ts.tv_sec) * 1_000_000 + Micros(ts.tv_nsec) / 1_000
+    }
+
+    /// A thread of its own that wakes within tens of microseconds of each deadline (`ThreadAlarm`).
+    public func makeAlarm(ring: @escaping @Sendable () -> Void) -> any SchedulerAlarm {
+        ThreadAlarm(clock: self, ring: ring)
     }
 
     /// Sleeps in steps of at most a minute, re-reading the wall clock after each, so a wall-clock step or a

@@ -95,6 +95,13 @@ int hk_release_free_heap(void);
  */
 int hk_cap_malloc_arenas(int arenas);
 
+/**
+ * Sets the calling thread's timer slack (prctl(PR_SET_TIMERSLACK)) to `nanoseconds`: how late the kernel may wake
+ * its timed sleeps to group wake-ups (50 us by default). The scheduler's alarm thread lowers it to wake at a slot's
+ * instant. Returns 1 on success, 0 when the system refuses.
+ */
+int hk_set_timer_slack(unsigned long nanoseconds);
+
 #ifdef __cplusplus
 }
 #endif
