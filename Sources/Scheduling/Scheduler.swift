@@ -43,12 +43,12 @@ public actor Scheduler: Service {
     public private(set) var isDispatching = false
     /// The id the next history row takes (ids are handed out here, so no run waits for its row to be written;
     /// see `HistoryWriter`).
-    private var nextRunID: Int64 = 1
+    var nextRunID: Int64 = 1
     /// For each task, the latest slot that has a scheduled first-attempt row (from history at start, then every
     /// slot recorded since). A slot after it cannot be taken yet, so its row is queued without a look at the
     /// database; a slot at or before it (a backward clock step, catch-up runs after their skip row) is checked
     /// against the unique slot index first.
-    private var lastRecordedSlot: [String: Micros] = [:]
+    var lastRecordedSlot: [String: Micros] = [:]
     /// Recently ended runs by serial: the first attempts retries point at, and the causes hooks describe.
     private var ended = RecentRuns(capacity: 4096)
     var paused: Set<String> = []
@@ -76,6 +76,10 @@ public actor Scheduler: Service {
     var offered: [UInt64: RunRelay.Offer] = [:]
     /// The ticket of the last waiting run the relay walk looked at (0: walk from the front of the line).
     var relayCursor: UInt64 = 0
+    /// Calls made ready for slots decided ahead of their instant (`Scheduler+Arming`).
+    var armedCalls: ArmedCalls?
+    /// The last instant the loop tried to arm (each is tried once).
+    var lastArmedInstant: Micros?
 
     /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
     static let stepTolerance: Micros = 2_000_000
@@ -247,10 +251,12 @@ public actor Scheduler: Service {
             }
             let now = clock.now()
             noticeClockStep(now: now)
+            releaseArmed(now: now)
             pending += machine.advance(to: now)
             await perform()
             guard case .running = phase else { break }
-            await sleep(until: machine.nextWakeup)
+            armAhead()
+            await sleep(until: nextLoopWakeup())
         }
     }
 
@@ -495,6 +501,8 @@ public actor Scheduler: Service {
     /// The row decides the run `serial`: if that is a planned run, its `planned_run` row is deleted in the same
     /// commit (so after a crash the run is either in history or still planned, never both or neither).
     private func insertRow(_ record: RunRecord, deciding serial: UInt64) async -> Int64? {
+        // An event disarmed the slots decided ahead: their ids go to the rows that come instead.
+        if let armed = armedCalls, machine.armedInstant != armed.instant { forgetArmedCalls() }
         var record = record
         let id = nextRunID
         nextRunID += 1

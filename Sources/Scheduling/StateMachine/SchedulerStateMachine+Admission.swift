@@ -207,7 +207,7 @@ extension SchedulerStateMachine {
     }
 
     /// When a waiting run turns overdue: `startWaiting` counts it overdue once `now - since > max_wait`.
-    private func overdueInstant(of entry: Waiting) -> Micros {
+    func overdueInstant(of entry: Waiting) -> Micros {
         let (instant, overflow) = entry.since.addingReportingOverflow(tasks[entry.run.task]?.definition.maxWait ?? .max)
         return overflow ? .max : instant
     }

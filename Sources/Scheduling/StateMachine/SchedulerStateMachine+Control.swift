@@ -11,6 +11,7 @@ extension SchedulerStateMachine {
     public mutating func request(
         task: String, trigger: RunTrigger, force: Bool, context: String?, now: Micros
     ) -> (serial: UInt64, actions: [Action]) {
+        disarm()
         var run = newRun(task, trigger, at: now)
         run.context = context
         return (run.serial, decide(run, now: now, force: force))
@@ -20,6 +21,7 @@ extension SchedulerStateMachine {
     /// decided like a manual run (overlap policy, limits, windows) when `instant` comes.
     /// - Returns: the serial of the run.
     public mutating func requestLater(task: String, at instant: Micros, context: String?) -> UInt64 {
+        disarm()
         var run = newRun(task, .manual, at: instant)
         run.context = context
         delayed.insert(DelayedEntry(at: instant, run: run, kind: .decide))
@@ -49,6 +51,7 @@ extension SchedulerStateMachine {
     /// Cancels a run: a running one is asked to stop (`should_stop`), a waiting one is dropped.
     /// - Returns: the actions; empty when the run is neither running nor waiting, or already asked to stop.
     public mutating func cancel(serial: UInt64, now: Micros) -> [Action] {
+        disarm()
         if let running = runningRuns[serial] {
             guard running.stopRequested == nil else { return [] }
             runningRuns[serial]!.stopRequested = .cancelled

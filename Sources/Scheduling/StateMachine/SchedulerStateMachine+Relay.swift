@@ -70,6 +70,7 @@ extension SchedulerStateMachine {
     /// between the two the count of running runs may be over `maxRunning`, never short of what really runs (and
     /// nothing starts while it is over).
     mutating func adoptRelayed(_ run: PendingRun, at instant: Micros) {
+        disarm()
         if runningRuns[run.serial] != nil {
             // `startWaiting` picked it too, before the relay's start arrived: only its deadline moves.
             let timeout = tasks[run.task]?.withDefinition { $0.timeout }

@@ -133,6 +133,8 @@ public struct SchedulerStateMachine: Sendable {
     var nextSerial: UInt64 = 1
     /// The ticket the next run to join the waiting line takes.
     var nextTicket: UInt64 = 1
+    /// Slots decided ahead of their instant, to start the moment it comes (`arm(at:now:limit:canRecord:)`).
+    var armed: Armed?
     /// Paused task names, kept apart from `tasks` so a pause set before `install` (at start-up, from history)
     /// applies to the tasks it installs.
     var pausedNames: Set<String> = []
@@ -170,7 +172,7 @@ public struct SchedulerStateMachine: Sendable {
     public var nextWakeup: Micros? {
         mutating get {
             while let top = timers.min, tasks[top.task]?.version != top.version { timers.removeMin() }
-            var earliest = [timers.min?.at, delayed.min?.at, rateRelease].compactMap { $0 }.min()
+            var earliest = [timers.min?.at, delayed.min?.at, rateRelease, armed?.instant].compactMap { $0 }.min()
             for running in runningRuns.values {
                 let due = running.stopRequested == nil ? running.deadline : (running.stuckReported ? nil : running.stuckAt)
                 if let due { earliest = min(earliest ?? due, due) }
@@ -195,6 +197,7 @@ public struct SchedulerStateMachine: Sendable {
         startup: Bool = false, lastSlots: [String: Micros] = [:], index: [String: Int32]? = nil
     ) -> [Action] {
         precondition(maxRunning >= 1)
+        disarm()
         self.maxRunning = maxRunning
         groupLimits = groups
         self.groupRateLimits = groupRateLimits
@@ -264,6 +267,8 @@ public struct SchedulerStateMachine: Sendable {
 
     /// Processes everything due at or before `now`: slots, delayed runs (retries, start-up, windows), timeouts.
     public mutating func advance(to now: Micros) -> [Action] {
+        // Armed slots are released by the caller when their instant comes; if it did not, they are decided here.
+        if let instant = armed?.instant, now >= instant { disarm() }
         var actions: [Action] = []
         while let top = timers.min, top.at <= now {
             timers.removeMin()
@@ -308,12 +313,14 @@ public struct SchedulerStateMachine: Sendable {
 
     /// Decides a run asked for outside the schedule (an operator's trigger).
     public mutating func request(task: String, trigger: RunTrigger, now: Micros) -> [Action] {
-        decide(newRun(task, trigger, at: now), now: now)
+        disarm()
+        return decide(newRun(task, trigger, at: now), now: now)
     }
 
     /// Reports that a run ended (or was abandoned): frees its slots, schedules a retry or triggers dependent tasks
     /// and hooks, and starts waiting runs.
     public mutating func finished(serial: UInt64, end: RunEnd, now: Micros) -> [Action] {
+        disarm()
         guard let running = runningRuns.removeValue(forKey: serial) else { return [] }
         if let group = running.group { groupRunning[group, default: 1] -= 1 }
         tasks[running.run.task]?.running.remove(serial)
@@ -351,6 +358,7 @@ public struct SchedulerStateMachine: Sendable {
 
     /// Drops every waiting and delayed run (graceful shutdown): none of them starts.
     public mutating func drainQueue(reason: String) -> [Action] {
+        disarm()
         let actions = dropWaiting(reason: reason) { _ in true }
         delayed = Heap(delayed.unordered.filter { $0.kind == .admit })
         return actions
@@ -358,6 +366,7 @@ public struct SchedulerStateMachine: Sendable {
 
     /// Pauses or resumes a task: a paused task's slots are skipped (recorded); manual runs still run.
     public mutating func setPaused(_ task: String, _ paused: Bool) {
+        disarm()
         if paused { pausedNames.insert(task) } else { pausedNames.remove(task) }
         tasks[task]?.paused = paused
     }
@@ -369,6 +378,7 @@ public struct SchedulerStateMachine: Sendable {
     /// After a backward step every task's next slot is computed again from `now`; slots that repeat are refused by
     /// history's unique slot key, so none runs twice.
     public mutating func clockStepped(by delta: Micros, now: Micros) {
+        disarm()
         delayed = Heap(delayed.unordered.map { entry in
             var entry = entry
             entry.at += delta

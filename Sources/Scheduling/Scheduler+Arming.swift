@@ -1,0 +1,119 @@
+import History
+import Logging
+
+extension Scheduler {
+    /// How long before an instant the loop decides its slots and makes their calls ready (`armAhead`): long enough
+    /// for ten thousand slots on a slow machine, short enough that an event in between (which undoes it) is rare.
+    static let armLead: Micros = 100_000
+
+    /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start.
+    struct ArmedCalls {
+        let instant: Micros
+        /// In the state machine's order: the first `starting` start at the instant, the others wait in line.
+        let calls: [PreparedCall]
+        let starting: Int
+        let maxWait: Micros
+        /// The history row ids handed to them.
+        let ids: Range<Int64>
+    }
+
+    /// Decides the slots of the loop's next wake-up ahead of it, if it is a slot instant less than `armLead` away
+    /// and the state machine can arm it, and makes their calls ready. Each instant is armed at most once: an event
+    /// that undoes it leaves the instant to be decided when it comes, as always.
+    func armAhead() {
+        guard case .running = phase, isDispatching, armedCalls == nil, let wake = machine.nextWakeup else { return }
+        let now = clock.now()
+        guard wake > now, wake - now <= Self.armLead, wake != lastArmedInstant else { return }
+        lastArmedInstant = wake
+        guard let armed = machine.arm(
+            at: wake, now: now, limit: Self.relayDepth,
+            canRecord: { task, slot in (lastRecordedSlot[task] ?? .min) < slot })
+        else { return }
+        let first = nextRunID
+        var calls: [PreparedCall] = []
+        calls.reserveCapacity(armed.runs.count)
+        for run in armed.runs {
+            guard let task = scheduledTask(named: run.task) else {
+                // The machine and the generation always hold the same tasks; if not, decide at the instant.
+                machine.disarm()
+                nextRunID = first
+                return
+            }
+            calls.append(prepareCall(run, id: nextRunID, task: task))
+            nextRunID += 1
+        }
+        armedCalls = ArmedCalls(
+            instant: wake, calls: calls, starting: armed.starting, maxWait: armed.maxWait, ids: first..<nextRunID)
+    }
+
+    /// When the armed instant has come: starts the armed runs that have a free slot, offers the others to the
+    /// relay in line order, then records them (the state machine's decisions, history rows, events) while pool
+    /// threads already call them. Calls ready for an instant an event disarmed are let go here.
+    func releaseArmed(now: Micros) {
+        guard let armed = armedCalls else { return }
+        guard machine.armedInstant == armed.instant else {
+            forgetArmedCalls()
+            return
+        }
+        guard now >= armed.instant else { return }
+        guard machine.canReleaseArmed(now: now) else {
+            // Too late for a task's `max_lateness`: advance decides the slots (as missed).
+            machine.disarm()
+            forgetArmedCalls()
+            return
+        }
+        armedCalls = nil
+        // Offers first: the first runs may end before the rest is recorded, and their threads go on with the line.
+        let offers = armed.calls[armed.starting...].map(RunRelay.Offer.init)
+        let (validUntil, overflow) = now.addingReportingOverflow(armed.maxWait)
+        let claims = relay.publish(offers, heldBackTasks: [], validUntil: overflow ? .max : validUntil, now: now)
+        let callRelaying = self.callRelaying
+        for call in armed.calls[..<armed.starting] { launches.append { callRelaying(call, now) } }
+        for claim in claims { launches.append { callRelaying(claim.offer.call, claim.startedAt) } }
+        submitLaunches()
+
+        guard let released = machine.releaseArmed(now: now) else { return }
+        relayCursor = machine.nextTicket - 1
+        for (index, call) in armed.calls.enumerated() {
+            let run = released.runs[index]
+            lastRecordedSlot[run.task] = max(lastRecordedSlot[run.task] ?? run.scheduledAt, run.scheduledAt)
+            var record = RunRecord(
+                task: run.task, plugin: call.task.plugin.name, trigger: run.trigger.historyKind, scheduledAt: run.scheduledAt,
+                status: index < armed.starting ? .running : .queued, attempt: 1)
+            record.id = call.id
+            if index < armed.starting {
+                record.startedAt = now
+                recorder.enqueue(.insert(record, settlingPlan: nil))
+                begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: now, control: call.control))
+            } else {
+                record.queuedAt = now
+                recorder.enqueue(.insert(record, settlingPlan: nil))
+                queued[run.serial] = call.id
+                offered[run.serial] = offers[index - armed.starting]
+                logger.debug("run.queued", metadata: [
+                    "task.name": "\(run.task)", "run.id": "\(call.id)", "reason": "\(machine.freeSlotReason)",
+                ])
+                emit(.queued(task: run.task, runID: call.id))
+            }
+        }
+        // Claims made meanwhile are recorded at the next turn, after these rows.
+    }
+
+    /// Lets go of calls made ready for slots that were disarmed; their row ids are handed out again if no row took
+    /// one since.
+    func forgetArmedCalls() {
+        guard let armed = armedCalls else { return }
+        armedCalls = nil
+        if nextRunID == armed.ids.upperBound { nextRunID = armed.ids.lowerBound }
+    }
+
+    /// The instant whose slots have calls ready (for tests).
+    var armedInstant: Micros? { armedCalls?.instant }
+
+    /// When the loop should wake: its next wake-up, or `armLead` before it when that instant may be armed.
+    func nextLoopWakeup() -> Micros? {
+        guard let wake = machine.nextWakeup else { return nil }
+        guard armedCalls == nil, wake != lastArmedInstant, case .running = phase else { return wake }
+        return wake - Self.armLead
+    }
+}
