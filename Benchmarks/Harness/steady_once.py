@@ -26,7 +26,7 @@ for name in ["history.sqlite", "history.sqlite.lock", "history.sqlite-wal", "his
 config = os.path.join(work, "config.yaml")
 with open(config, "w") as out:
     out.write(f"timezone: UTC\nplugins: {{directory: {os.path.abspath(plugins)}}}\n"
-              f"state: {{database: {os.path.abspath(work)}/history.sqlite}}\nlimits: {{max_running: 10}}\n"
+              f"state: {{database: {os.path.abspath(work)}/history.sqlite}}\nlimits: {{max_running: {os.environ.get('MAX_RUNNING', '10')}}}\n"
               "api: {enabled: false}\nlog: {runs: failures}\ntasks:\n")
     for index in range(tasks):
         out.write(f'  - {{name: t{index:06d}, plugin: noop, schedule: "* * * * * *"}}\n')
