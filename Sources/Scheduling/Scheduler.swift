@@ -80,6 +80,8 @@ public actor Scheduler: Service {
     var armedCalls: ArmedCalls?
     /// The last instant the loop tried to arm (each is tried once).
     var lastArmedInstant: Micros?
+    /// Counts releases of armed calls and calls let go (a pool thread standing by for a release watches it).
+    let releases = Releases()
 
     /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
     static let stepTolerance: Micros = 2_000_000
