@@ -321,6 +321,9 @@ public actor Scheduler: Service {
         guard case .running = phase else { return }
         isDispatching = false
         revokeOffers()
+        // Slots decided ahead are not due yet: they leave no trace (and a pool thread standing by for them goes).
+        machine.disarm()
+        forgetArmedCalls()
         phase = .draining(deadline: clock.now() + generation.config.shutdownGracePeriod.micros)
         logger.info("scheduler.shutdown.begin", metadata: [
             "runs.active": "\(active.count)", "grace": "\(generation.config.shutdownGracePeriod)",

@@ -49,8 +49,9 @@ import Testing
         let slots = try #require(arm(&armed, now: t0 + second / 2))
         #expect(slots.runs.map(\.task) == names)
         #expect(slots.starting == 2)
-        // Nothing starts before the instant; the loop's next wake-up is the instant.
+        // Nothing starts before the instant; the loop's next wake-up is the instant, and each task's next slot too.
         #expect(armed.machine.nextWakeup == instant)
+        #expect(names.allSatisfy { armed.machine.nextFire(of: $0) == instant })
         #expect(armed.machine.releaseArmed(now: instant - 1) == nil)
         #expect(armed.advance(to: instant - 1).isEmpty)
         #expect(armed.machine.runningCount == 0)

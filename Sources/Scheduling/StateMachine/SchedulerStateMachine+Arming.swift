@@ -17,6 +17,9 @@ extension SchedulerStateMachine {
         /// The smallest `max_wait` of the armed tasks: the runs that wait in line from the release keep their order
         /// (and may be offered to the relay) for that long.
         public var maxWait: Micros
+        /// Each armed task's slot after `instant` (its timer entry for it is in place already): its next slot from
+        /// the release on. Until then the task's next slot is still `instant`, as status shows it.
+        var following: [Micros?]
     }
 
     /// The instant whose slots are armed, if any.
@@ -41,6 +44,7 @@ extension SchedulerStateMachine {
         guard armed == nil, instant > now, limit > 0, !hasRateLimits, waiting.isEmpty, nextWakeup == instant
         else { return nil }
         var runs: [PendingRun] = []
+        var following: [Micros?] = []
         var kept: [TimerEntry] = []
         var (lateBy, maxWait) = (Micros.max, Micros.max)
         while runs.count < limit, let top = timers.min, top.at == instant {
@@ -55,9 +59,9 @@ extension SchedulerStateMachine {
                 kept.append(top)
                 continue
             }
-            let following = state.withDefinition { $0.fireInstant(after: instant) }
-            tasks[top.task]?.nextFire = following
-            if let following { timers.insert(TimerEntry(at: following, task: top.task, version: state.version)) }
+            let next = state.withDefinition { $0.fireInstant(after: instant) }
+            if let next { timers.insert(TimerEntry(at: next, task: top.task, version: state.version)) }
+            following.append(next)
             state.withDefinition { definition in
                 lateBy = min(lateBy, definition.maxLateness)
                 maxWait = min(maxWait, definition.maxWait)
@@ -68,7 +72,7 @@ extension SchedulerStateMachine {
         guard !runs.isEmpty else { return nil }
         armed = Armed(
             instant: instant, runs: runs, starting: min(runs.count, max(0, maxRunning - runningRuns.count)),
-            lateBy: lateBy, maxWait: maxWait)
+            lateBy: lateBy, maxWait: maxWait, following: following)
         return armed
     }
 
@@ -90,13 +94,17 @@ extension SchedulerStateMachine {
             return nil
         }
         armed = nil
-        for run in released.runs.prefix(released.starting) { start(run, now: now) }
+        for (index, run) in released.runs.prefix(released.starting).enumerated() {
+            start(run, now: now)
+            tasks[run.task]?.nextFire = released.following[index]
+        }
         var floor = overdueFloor
-        for run in released.runs.dropFirst(released.starting) {
+        for index in released.starting..<released.runs.count {
+            let run = released.runs[index]
             let entry = Waiting(run: run, needsTaskIdle: false, since: now, ticket: nextTicket)
             nextTicket += 1
             waiting.append(entry)
-            tasks[run.task]?.waiting += 1
+            tasks[run.task]?.leaveArming(following: released.following[index])
             floor = floor.map { min($0, overdueInstant(of: entry)) }
         }
         overdueFloor = floor
@@ -117,5 +125,13 @@ extension SchedulerStateMachine {
             timers.insert(TimerEntry(at: disarmed.instant, task: run.task, version: state.version))
         }
         return disarmed
+    }
+}
+
+extension SchedulerStateMachine.TaskState {
+    /// An armed slot of the task was released and waits in line: one run more waiting, the next slot after it.
+    mutating func leaveArming(following: Micros?) {
+        waiting += 1
+        nextFire = following
     }
 }
