@@ -16,25 +16,13 @@ import subprocess
 import sys
 import time
 
+from once import start_daemon
+
 binary, plugins, work = sys.argv[1:4]
 tasks = int(sys.argv[4]) if len(sys.argv) > 4 else 10_000
-os.makedirs(work, exist_ok=True)
-for name in ["history.sqlite", "history.sqlite.lock", "history.sqlite-wal", "history.sqlite-shm"]:
-    try:
-        os.remove(os.path.join(work, name))
-    except FileNotFoundError:
-        pass
 due = int(time.time()) + 10
 hour, minute, second = time.gmtime(due)[3:6]
-config = os.path.join(work, "config.yaml")
-with open(config, "w") as out:
-    out.write(f"timezone: UTC\nplugins: {{directory: {os.path.abspath(plugins)}}}\n"
-              f"state: {{database: {os.path.abspath(work)}/history.sqlite}}\nlimits: {{max_running: 10}}\n"
-              "api: {enabled: false}\nlog: {runs: failures}\ntasks:\n")
-    for index in range(tasks):
-        out.write(f'  - {{name: t{index:06d}, plugin: noop, schedule: "{second} {minute} {hour} * * *"}}\n')
-with open(os.path.join(work, "daemon.log"), "wb") as log:
-    daemon = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)
+daemon = start_daemon(binary, plugins, work, tasks, f"{second} {minute} {hour} * * *")
 time.sleep(max(0, due - time.time() - 1))
 perf = None
 if os.environ.get("PERF"):

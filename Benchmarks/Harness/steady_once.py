@@ -2,36 +2,24 @@
 
 Usage: python3 Benchmarks/Harness/steady_once.py BINARY PLUGIN_DIR WORKDIR [SECONDS] [TASKS]
 
-TASKS (default 1,000) no-op tasks every second (`* * * * * *`), `limits.max_running: 10`, `log.runs: failures`,
-API off: the steady workload of bench.py, for SECONDS (default 20) after a 3 s warm-up. Prints lateness p50/p99/max
-over all runs from history (started_at minus scheduled_at), and the medians over the seconds of each second's
-first start (how late the scheduler woke) and last start (how long the second took to start).
+TASKS (default 1,000) no-op tasks every second (`* * * * * *`), `limits.max_running: 10` (MAX_RUNNING in the
+environment sets it), `log.runs: failures`, API off: the steady workload of bench.py, for SECONDS (default 20) after
+a 3 s warm-up. Prints lateness p50/p99/max over all runs from history (started_at minus scheduled_at), and the
+medians over the seconds of each second's first start (how late the scheduler woke) and last start (how long the
+second took to start).
 """
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
+
+from once import start_daemon
 
 binary, plugins, work = sys.argv[1:4]
 seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 tasks = int(sys.argv[5]) if len(sys.argv) > 5 else 1_000
-os.makedirs(work, exist_ok=True)
-for name in ["history.sqlite", "history.sqlite.lock", "history.sqlite-wal", "history.sqlite-shm"]:
-    try:
-        os.remove(os.path.join(work, name))
-    except FileNotFoundError:
-        pass
-config = os.path.join(work, "config.yaml")
-with open(config, "w") as out:
-    out.write(f"timezone: UTC\nplugins: {{directory: {os.path.abspath(plugins)}}}\n"
-              f"state: {{database: {os.path.abspath(work)}/history.sqlite}}\nlimits: {{max_running: {os.environ.get('MAX_RUNNING', '10')}}}\n"
-              "api: {enabled: false}\nlog: {runs: failures}\ntasks:\n")
-    for index in range(tasks):
-        out.write(f'  - {{name: t{index:06d}, plugin: noop, schedule: "* * * * * *"}}\n')
-with open(os.path.join(work, "daemon.log"), "wb") as log:
-    daemon = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)
+daemon = start_daemon(binary, plugins, work, tasks, "* * * * * *", os.environ.get("MAX_RUNNING", "10"))
 time.sleep(3)
 start = int(time.time()) + 1
 time.sleep(start + seconds - time.time() + 0.5)
