@@ -60,7 +60,8 @@ extension Scheduler {
         return {
             let clock = SystemClock()
             _ = hk_set_timer_slack(1_000)
-            var wait = timespec(tv_sec: Int((instant - 200) / 1_000_000), tv_nsec: Int((instant - 200) % 1_000_000) * 1_000)
+            let wake = instant - 200
+            var wait = timespec(tv_sec: Int(wake / 1_000_000), tv_nsec: Int(wake % 1_000_000) * 1_000)
             while clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &wait, nil) == EINTR {}
             while releases.count.load(ordering: .acquiring) == seen, clock.now() < instant + 5_000 { sched_yield() }
         }
@@ -93,14 +94,15 @@ extension Scheduler {
         submitLaunches()
         releases.count.add(1, ordering: .releasing)
 
-        guard let released = machine.releaseArmed(now: now) else { return }
+        // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
+        let released = machine.releaseArmed(now: now)!
         relayCursor = machine.nextTicket - 1
         for (index, call) in armed.calls.enumerated() {
             let run = released.runs[index]
             lastRecordedSlot[run.task] = max(lastRecordedSlot[run.task] ?? run.scheduledAt, run.scheduledAt)
             var record = RunRecord(
-                task: run.task, plugin: call.task.plugin.name, trigger: run.trigger.historyKind, scheduledAt: run.scheduledAt,
-                status: index < armed.starting ? .running : .queued, attempt: 1)
+                task: run.task, plugin: call.task.plugin.name, trigger: run.trigger.historyKind,
+                scheduledAt: run.scheduledAt, status: index < armed.starting ? .running : .queued, attempt: 1)
             record.id = call.id
             if index < armed.starting {
                 record.startedAt = now
