@@ -1,8 +1,5 @@
-import CIsolation
-import Foundation
 import History
 import Logging
-import Synchronization
 
 extension Scheduler {
     /// How long before an instant the loop decides its slots and makes their calls ready (`armAhead`): long enough
@@ -47,24 +44,6 @@ extension Scheduler {
         }
         armedCalls = ArmedCalls(
             instant: wake, calls: calls, starting: armed.starting, maxWait: armed.maxWait, ids: first..<nextRunID)
-        if clock is SystemClock { pool.submit(Self.standBy(until: wake, releases: releases)) }
-    }
-
-    /// A pool job that keeps its thread awake over the instant until the release hands the pool its calls, so the
-    /// first call starts on a thread that is running, not one to be woken (which took 0.35-0.45 ms here: a sleeping
-    /// thread on an idle virtual CPU). It sleeps to 200 us before the instant, then yields the CPU in a loop until
-    /// the release (or an event that disarmed) counts in `releases`, at most 5 ms past the instant; returning, its
-    /// thread takes the release's first call from the pool's queue at once.
-    static func standBy(until instant: Micros, releases: Releases) -> @Sendable () -> Void {
-        let seen = releases.count.load(ordering: .acquiring)
-        return {
-            let clock = SystemClock()
-            _ = hk_set_timer_slack(1_000)
-            let wake = instant - 200
-            var wait = timespec(tv_sec: Int(wake / 1_000_000), tv_nsec: Int(wake % 1_000_000) * 1_000)
-            while clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &wait, nil) == EINTR {}
-            while releases.count.load(ordering: .acquiring) == seen, clock.now() < instant + 5_000 { sched_yield() }
-        }
     }
 
     /// When the armed instant has come: starts the armed runs that have a free slot, offers the others to the
@@ -92,7 +71,6 @@ extension Scheduler {
         for call in armed.calls[..<armed.starting] { launches.append { callRelaying(call, now) } }
         for claim in claims { launches.append { callRelaying(claim.offer.call, claim.startedAt) } }
         submitLaunches()
-        releases.count.add(1, ordering: .releasing)
 
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
         let released = machine.releaseArmed(now: now)!
@@ -127,7 +105,6 @@ extension Scheduler {
     func forgetArmedCalls() {
         guard let armed = armedCalls else { return }
         armedCalls = nil
-        releases.count.add(1, ordering: .releasing)
         if nextRunID == armed.ids.upperBound { nextRunID = armed.ids.lowerBound }
     }
 
@@ -140,9 +117,4 @@ extension Scheduler {
         guard armedCalls == nil, wake != lastArmedInstant, case .running = phase else { return wake }
         return wake - Self.armLead
     }
-}
-
-/// Counts releases of armed calls and calls let go, for a pool thread standing by for a release.
-final class Releases: Sendable {
-    let count = Atomic<Int>(0)
 }

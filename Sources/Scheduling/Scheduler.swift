@@ -80,8 +80,6 @@ public actor Scheduler: Service {
     var armedCalls: ArmedCalls?
     /// The last instant the loop tried to arm (each is tried once).
     var lastArmedInstant: Micros?
-    /// Counts releases of armed calls and calls let go (a pool thread standing by for a release watches it).
-    let releases = Releases()
 
     /// How far the wall clock may drift from the monotonic clock between two looks before it counts as a step.
     static let stepTolerance: Micros = 2_000_000
@@ -321,7 +319,7 @@ public actor Scheduler: Service {
         guard case .running = phase else { return }
         isDispatching = false
         revokeOffers()
-        // Slots decided ahead are not due yet: they leave no trace (and a pool thread standing by for them goes).
+        // Slots decided ahead are not due yet: they leave no trace.
         machine.disarm()
         forgetArmedCalls()
         phase = .draining(deadline: clock.now() + generation.config.shutdownGracePeriod.micros)

@@ -3,7 +3,6 @@ import Cron
 @testable import History
 @testable import PluginHost
 @testable import Scheduling
-import Synchronization
 import Testing
 
 /// Slots decided ahead of their instant (`arm`), started when it comes (`releaseArmed`), and put back on the timer
@@ -274,14 +273,5 @@ import Testing
         default:
             #expect(slots.allSatisfy { $0.status == .succeeded })
         }
-    }
-}
-
-@Suite struct StandByTests {
-    @Test func aPoolThreadStandingByForAnInstantLongPastReturnsAtOnce() {
-        // The instant and its 5 ms allowance are long past: no sleep, no wait for a release.
-        let releases = Releases()
-        Scheduler.standBy(until: SystemClock().now() - 10_000_000, releases: releases)()
-        #expect(releases.count.load(ordering: .relaxed) == 0)
     }
 }
