@@ -6,22 +6,21 @@ extension Scheduler {
     /// for ten thousand slots on a slow machine, short enough that an event in between (which undoes it) is rare.
     static let armLead: Micros = 100_000
 
-    /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start.
+    /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start. How many
+    /// start at the instant and how long the others keep their order are the state machine's (`machine.armed`).
     struct ArmedCalls {
         let instant: Micros
-        /// In the state machine's order: the first `starting` start at the instant, the others wait in line.
+        /// In the state machine's order (`Armed.runs`).
         let calls: [PreparedCall]
-        let starting: Int
-        let maxWait: Micros
         /// The history row ids handed to them.
         let ids: Range<Int64>
     }
 
-    /// Decides the slots of the loop's next wake-up ahead of it, if it is a slot instant less than `armLead` away
-    /// and the state machine can arm it, and makes their calls ready. Each instant is armed at most once: an event
-    /// that undoes it leaves the instant to be decided when it comes, as always.
-    func armAhead() {
-        guard case .running = phase, isDispatching, armedCalls == nil, let wake = machine.nextWakeup else { return }
+    /// Decides the slots of the loop's next wake-up (`wake`, the state machine's) ahead of it, if it is a slot
+    /// instant less than `armLead` away and the state machine can arm it, and makes their calls ready. Each instant
+    /// is armed at most once: an event that undoes it leaves the instant to be decided when it comes, as always.
+    func armAhead(wake: Micros?) {
+        guard case .running = phase, isDispatching, armedCalls == nil, let wake else { return }
         let now = clock.now()
         guard wake > now, wake - now <= Self.armLead, wake != lastArmedInstant else { return }
         lastArmedInstant = wake
@@ -42,8 +41,7 @@ extension Scheduler {
             calls.append(prepareCall(run, id: nextRunID, task: task))
             nextRunID += 1
         }
-        armedCalls = ArmedCalls(
-            instant: wake, calls: calls, starting: armed.starting, maxWait: armed.maxWait, ids: first..<nextRunID)
+        armedCalls = ArmedCalls(instant: wake, calls: calls, ids: first..<nextRunID)
     }
 
     /// When the armed instant has come: starts the armed runs that have a free slot, offers the others to the
@@ -51,7 +49,7 @@ extension Scheduler {
     /// threads already call them. Calls ready for an instant an event disarmed are let go here.
     func releaseArmed(now: Micros) {
         guard let armed = armedCalls else { return }
-        guard machine.armedInstant == armed.instant else {
+        guard let decided = machine.armed, decided.instant == armed.instant else {
             forgetArmedCalls()
             return
         }
@@ -64,37 +62,35 @@ extension Scheduler {
         }
         armedCalls = nil
         // Offers first: the first runs may end before the rest is recorded, and their threads go on with the line.
-        let offers = armed.calls[armed.starting...].map(RunRelay.Offer.init)
-        let (validUntil, overflow) = now.addingReportingOverflow(armed.maxWait)
+        let starting = decided.starting
+        let offers = armed.calls[starting...].map(RunRelay.Offer.init)
+        let (validUntil, overflow) = now.addingReportingOverflow(decided.maxWait)
         let claims = relay.publish(offers, heldBackTasks: [], validUntil: overflow ? .max : validUntil, now: now)
         let callRelaying = self.callRelaying
-        for call in armed.calls[..<armed.starting] { launches.append { callRelaying(call, now) } }
+        for call in armed.calls[..<starting] { launches.append { callRelaying(call, now) } }
         for claim in claims { launches.append { callRelaying(claim.offer.call, claim.startedAt) } }
         submitLaunches()
 
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
         let released = machine.releaseArmed(now: now)!
         relayCursor = machine.nextTicket - 1
-        for (index, call) in armed.calls.enumerated() {
-            let run = released.runs[index]
-            lastRecordedSlot[run.task] = max(lastRecordedSlot[run.task] ?? run.scheduledAt, run.scheduledAt)
-            var record = RunRecord(
-                task: run.task, plugin: call.task.plugin.name, trigger: run.trigger.historyKind,
-                scheduledAt: run.scheduledAt, status: index < armed.starting ? .running : .queued, attempt: 1)
+        for (index, run) in released.runs.enumerated() {
+            let call = armed.calls[index]
+            // Rows of slots after each task's last recorded one (`arm`'s `canRecord`): none can be taken, so they
+            // are queued without a look at the database, as `insertRow` does for them.
+            noteRecordedSlot(of: run.task, at: run.scheduledAt)
+            let starts = index < starting
+            var record = record(for: run, plugin: call.task.plugin.name, status: starts ? .running : .queued)
             record.id = call.id
-            if index < armed.starting {
+            if starts {
                 record.startedAt = now
                 recorder.enqueue(.insert(record, settlingPlan: nil))
                 begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: now, control: call.control))
             } else {
                 record.queuedAt = now
                 recorder.enqueue(.insert(record, settlingPlan: nil))
-                queued[run.serial] = call.id
-                offered[run.serial] = offers[index - armed.starting]
-                logger.debug("run.queued", metadata: [
-                    "task.name": "\(run.task)", "run.id": "\(call.id)", "reason": "\(machine.freeSlotReason)",
-                ])
-                emit(.queued(task: run.task, runID: call.id))
+                offered[run.serial] = offers[index - starting]
+                followQueued(run, id: call.id, reason: machine.freeSlotReason)
             }
         }
         // Claims made meanwhile are recorded at the next turn, after these rows.
@@ -111,9 +107,10 @@ extension Scheduler {
     /// The instant whose slots have calls ready (for tests).
     var armedInstant: Micros? { armedCalls?.instant }
 
-    /// When the loop should wake: its next wake-up, or `armLead` before it when that instant may be armed.
-    func nextLoopWakeup() -> Micros? {
-        guard let wake = machine.nextWakeup else { return nil }
+    /// When the loop should wake for the state machine's next wake-up `wake`: then, or `armLead` before it when
+    /// that instant may be armed.
+    func loopWakeup(after wake: Micros?) -> Micros? {
+        guard let wake else { return nil }
         guard armedCalls == nil, wake != lastArmedInstant, case .running = phase else { return wake }
         return wake - Self.armLead
     }

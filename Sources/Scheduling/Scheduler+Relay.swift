@@ -77,7 +77,8 @@ extension Scheduler {
             queued[call.run.serial] = nil
             machine.adoptRelayed(call.run, at: claim.startedAt)
             recorder.enqueue(.markStarted(id: call.id, at: claim.startedAt))
-            begin(ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: claim.startedAt, control: call.control))
+            begin(ActiveRun(
+                id: call.id, run: call.run, task: call.task, startedAt: claim.startedAt, control: call.control))
         }
     }
 }

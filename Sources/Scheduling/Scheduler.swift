@@ -255,8 +255,9 @@ public actor Scheduler: Service {
             pending += machine.advance(to: now)
             await perform()
             guard case .running = phase else { break }
-            armAhead()
-            await sleep(until: nextLoopWakeup())
+            let wake = machine.nextWakeup
+            armAhead(wake: wake)
+            await sleep(until: loopWakeup(after: wake))
         }
     }
 
@@ -432,14 +433,7 @@ public actor Scheduler: Service {
             record.queuedAt = clock.now()
             let id = await insertRow(record, deciding: run.serial)
             decided(run.serial, id.map { RunDecision(id: $0, status: .queued, reason: reason) })
-            if let id {
-                queued[run.serial] = id
-                // Debug: under load most runs wait a moment for a slot; `run.started` says how late each began.
-                logger.debug("run.queued", metadata: [
-                    "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
-                ])
-                emit(.queued(task: run.task, runID: id))
-            }
+            if let id { followQueued(run, id: id, reason: reason) }
         case .skip(let run, let reason):
             let plugin = scheduledTask(named: run.task)?.plugin.name ?? ""
             var record = record(for: run, plugin: plugin, status: .skipped)
@@ -515,8 +509,7 @@ public actor Scheduler: Service {
             recorder.enqueue(.insert(record, settlingPlan: planned))
             return id
         }
-        let last = lastRecordedSlot[record.task]
-        lastRecordedSlot[record.task] = max(last ?? record.scheduledAt, record.scheduledAt)
+        let last = noteRecordedSlot(of: record.task, at: record.scheduledAt)
         if let last, record.scheduledAt <= last {
             // Runs launched before this row must not wait for the database's answer.
             submitLaunches()
@@ -545,7 +538,26 @@ public actor Scheduler: Service {
         if let id { emit(.finished(task: run.task, runID: id, status: .cancelled, durationMicros: nil)) }
     }
 
-    private func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {
+    /// Notes that `task`'s slot `slot` has a scheduled first-attempt row now.
+    /// - Returns: the task's last recorded slot before it.
+    @discardableResult
+    func noteRecordedSlot(of task: String, at slot: Micros) -> Micros? {
+        let last = lastRecordedSlot[task]
+        lastRecordedSlot[task] = max(last ?? slot, slot)
+        return last
+    }
+
+    /// Follows a run whose `queued` row was just queued: it waits in line for a slot.
+    func followQueued(_ run: PendingRun, id: Int64, reason: @autoclosure () -> String) {
+        queued[run.serial] = id
+        // Debug: under load most runs wait a moment for a slot; `run.started` says how late each began.
+        logger.debug("run.queued", metadata: [
+            "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason())",
+        ])
+        emit(.queued(task: run.task, runID: id))
+    }
+
+    func record(for run: PendingRun, plugin: String, status: RunStatus) -> RunRecord {
         var record = RunRecord(
             task: run.task, plugin: plugin, trigger: run.trigger.historyKind, scheduledAt: run.scheduledAt,
             status: status, attempt: run.attempt)
