@@ -16,6 +16,11 @@ struct YAMLParserTests {
         ("1.5", .float(1.5)), ("-.5", .float(-0.5)), ("1e3", .float(1000)), (".inf", .float(.infinity)),
         ("yes", .string("yes")), ("on", .string("on")), ("0x", .string("0x")), ("1.2.3", .string("1.2.3")),
         ("30s", .string("30s")),
+        // Read byte by byte: words that start like numbers, signs alone, non-ASCII digits.
+        ("t000001", .string("t000001")), ("-", .string("-")), ("+", .string("+")), ("1.", .float(1)),
+        ("+.5", .float(0.5)), ("-1e-3", .float(-0.001)), ("1e", .string("1e")), ("1_000", .string("1_000")),
+        ("12abc", .string("12abc")), ("\u{FF11}", .string("\u{FF11}")), ("0o", .string("0o")), ("-0x1", .string("-0x1")),
+        ("nullx", .string("nullx")), ("TRUE", .bool(true)), ("-.INF", .float(-.infinity)),
     ])
     func plainScalarsResolveByTheCoreSchema(text: String, expected: YAMLValue) {
         #expect(YAMLValue.resolve(plain: text) == expected)
@@ -42,6 +47,36 @@ struct YAMLParserTests {
         #expect(diagnostics.map(\.description) == [
             "t.yaml:3:1: error: duplicate key \"a\" (first set on line 1); remove one of them",
         ])
+    }
+
+    /// Past 16 keys a mapping looks keys up in a table: duplicates are still found, merges still fill in.
+    @Test func duplicateKeysAreFoundInLargeMappingsAndMergesKeepTheirPlace() throws {
+        let keys = (1...20).map { "k\($0): \($0)" }
+        let (root, diagnostics) = parse(
+            "base: &b {k3: merged, m1: 1, m2: 2}\nbig:\n  " + keys.joined(separator: "\n  ")
+                + "\n  k3: again\n  <<: *b\n  k20: again\n  z: last\n")
+        #expect(diagnostics.map(\.description) == [
+            "t.yaml:23:3: error: duplicate key \"k3\" (first set on line 5); remove one of them",
+            "t.yaml:25:3: error: duplicate key \"k20\" (first set on line 22); remove one of them",
+        ])
+        let big = try #require(root?.pairs?[1].value.pairs)
+        #expect(big.compactMap(\.keyText) == (1...20).map { "k\($0)" } + ["m1", "m2", "z"])
+        #expect(big[2].value.scalar?.value == .int(3))
+    }
+
+    /// The source text each one-line scalar keeps (for columns inside values): copied from the bytes on ASCII
+    /// lines, decoded on others, without the line break.
+    @Test func scalarsKeepTheirSourceTextOnASCIIAndOtherLines() throws {
+        let (root, diagnostics) = parse("a: \"x\\ty\"\r\nb: ['é', \"p\\tq\"]\nc: plain\nd: |\n  block\n")
+        #expect(diagnostics.isEmpty)
+        let pairs = try #require(root?.pairs)
+        #expect(pairs[0].value.scalar?.raw == "\"x\\ty\"")
+        let items = try #require(pairs[1].value.items)
+        #expect(items.map { $0.scalar?.raw } == ["'é'", "\"p\\tq\""])
+        #expect(items[1].scalar?.sourceOffset(forTextOffset: 2) == 4)
+        #expect(pairs[2].value.scalar?.raw == "plain")
+        #expect(pairs[3].value.scalar?.raw == nil)
+        #expect(pairs.map { $0.key.scalar?.raw } == ["a", "b", "c", "d"])
     }
 
     @Test func aliasesCopyTheAnchoredNodeAndMergeKeysAddMissingKeys() throws {

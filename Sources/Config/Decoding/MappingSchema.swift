@@ -20,12 +20,23 @@ struct MappingSchema<Target> {
     let keys: [Key]
     /// Groups of keys of which a mapping may set at most one (e.g. three ways to give one token).
     let exclusiveGroups: [[String]]
+    /// Each key's position in `keys`, by name.
+    private let positions: [String: Int]
+    /// Each exclusive group as a mask of key positions.
+    private let groupMasks: [UInt64]
 
-    /// Creates a schema from its keys.
+    /// Creates a schema from its keys (at most 64: a mapping's keys are tracked as bits of one word, so decoding
+    /// a mapping allocates nothing for them).
     /// - Parameter exclusiveGroups: groups of keys of which at most one may be set.
     init(_ keys: [Key], exclusiveGroups: [[String]] = []) {
+        precondition(keys.count <= 64, "a mapping schema has at most 64 keys")
         self.keys = keys
         self.exclusiveGroups = exclusiveGroups
+        let positions = Dictionary(keys.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.positions = positions
+        self.groupMasks = exclusiveGroups.map { group in
+            group.reduce(UInt64(0)) { mask, name in mask | (positions[name].map { 1 << UInt64($0) } ?? 0) }
+        }
     }
 
     /// Decodes `node` into `target`.
@@ -36,25 +47,27 @@ struct MappingSchema<Target> {
             diagnostics.error("expected a mapping of keys \(scope), found \(node.kindDescription)", at: node.mark)
             return
         }
-        var present: [String: YAMLMark] = [:]
+        var present: UInt64 = 0
         for pair in pairs {
             guard let name = pair.keyText else {
                 diagnostics.error(
                     "a key \(scope) is \(pair.key.kindDescription); keys must be plain text", at: pair.key.mark)
                 continue
             }
-            guard let key = keys.first(where: { $0.name == name }) else {
+            guard let position = positions[name] else {
                 diagnostics.error(unknownKeyMessage(name, scope: scope), at: pair.key.mark)
                 continue
             }
-            present[name] = pair.key.mark
+            present |= 1 << UInt64(position)
             // Its expansion error is already reported; decoding the unexpanded text would only add noise.
             if pair.value.scalar?.expansionFailed == true { continue }
-            key.apply(pair.value, KeyContext(key: name, scope: scope), &target, &diagnostics)
+            keys[position].apply(pair.value, KeyContext(key: name, scope: scope), &target, &diagnostics)
         }
-        for group in exclusiveGroups {
-            let set = group.compactMap { name in present[name].map { (name: name, mark: $0) } }
-                .sorted { $0.mark < $1.mark }
+        for (group, mask) in zip(exclusiveGroups, groupMasks) where (present & mask).nonzeroBitCount > 1 {
+            // Keys are unique in a mapping (the parser reports duplicates), so each set one has one pair.
+            let set = pairs.compactMap { pair in
+                pair.keyText.flatMap { name in group.contains(name) ? (name: name, mark: pair.key.mark) : nil }
+            }.sorted { $0.mark < $1.mark }
             guard let first = set.first else { continue }
             let choices = group.map { "\"\($0)\"" }.joined(separator: ", ")
             for extra in set.dropFirst() {
@@ -63,7 +76,7 @@ struct MappingSchema<Target> {
                         + "set only one of \(choices)", at: extra.mark)
             }
         }
-        for key in keys where key.isRequired && present[key.name] == nil {
+        for (position, key) in keys.enumerated() where key.isRequired && present & (1 << UInt64(position)) == 0 {
             var message = "missing required key \"\(key.name)\" \(scope)"
             if let example = key.example { message += "; add it, e.g. \(example)" }
             diagnostics.error(message, at: node.mark)

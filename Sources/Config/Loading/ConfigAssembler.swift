@@ -12,6 +12,8 @@ struct ConfigAssembler {
     /// Expressions without `H` parsed so far (they do not depend on the task's name): thousands of tasks often
     /// share a handful of schedules.
     private var parsedSchedules: [String: CronExpression] = [:]
+    /// The schedule cached last, with its text.
+    private var lastSchedule: (text: String, expression: CronExpression)?
 
     /// Creates an assembler for the file at `file` whose relative paths resolve against `baseDirectory`.
     init(file: String, baseDirectory: String) {
@@ -43,6 +45,7 @@ struct ConfigAssembler {
             }
             pluginIsolation[entry.name.value] = entry.mode
         }
+        firstNames.reserveCapacity(draft.tasks.count)
         var tasks: [TaskSpec] = []
         var interner = TaskSpecInterner()
         // Exactly as many as the file has: doubling growth left up to half the array unused (heaptrack at idle).
@@ -72,17 +75,19 @@ struct ConfigAssembler {
             }
             let cron = task.schedule.flatMap { cachedSchedule($0, task: task, diagnostics: &diagnostics) }
             guard let name = task.name, let plugin = task.plugin else { continue }
-            let kinds = [
-                task.schedule.map { ("schedule", $0.mark) }, task.at.first.map { ("at", $0.mark) },
-                task.every.map { ("every", $0.mark) },
-            ].compactMap { $0 }
-            if kinds.count > 1 {
+            // Counted first: the list of them is built only for the message (this runs once per task).
+            let timings = (task.schedule == nil ? 0 : 1) + (task.at.isEmpty ? 0 : 1) + (task.every == nil ? 0 : 1)
+            if timings > 1 {
+                let kinds = [
+                    task.schedule.map { ("schedule", $0.mark) }, task.at.first.map { ("at", $0.mark) },
+                    task.every.map { ("every", $0.mark) },
+                ].compactMap { $0 }
                 diagnostics.error(
                     "\(task.label) has both \(kinds[0].0) and \(kinds[1].0); a task has exactly one of schedule, at "
                         + "and every (use after: or on_success: to chain another timing)", at: kinds[1].1)
                 continue
             }
-            if task.every == nil {
+            if task.every == nil, task.anchor != nil || task.everyMode != nil {
                 for (key, mark) in [("anchor", task.anchor?.mark), ("every_mode", task.everyMode?.mark)] {
                     guard let mark else { continue }
                     diagnostics.error(
@@ -95,7 +100,7 @@ struct ConfigAssembler {
                         + "run's end, not the clock); remove one of them", at: anchor.mark)
             }
             // A timing key that failed to decode was reported already; "nothing starts it" would only repeat it.
-            if kinds.isEmpty, task.keys.isDisjoint(with: ["schedule", "at", "every"]), task.after.isEmpty,
+            if timings == 0, !task.writesTiming, task.after.isEmpty,
                !task.startup, !hookTargets.contains(task.name?.value ?? "")
             {
                 diagnostics.error(
@@ -151,7 +156,8 @@ struct ConfigAssembler {
             options.windows = task.windows
             options.windowPolicy = task.windowPolicy
             options.dstGap = task.dstGap
-            options.isolation = task.isolation?.value ?? pluginIsolation[plugin.value] ?? draft.isolation
+            options.isolation = task.isolation?.value
+                ?? (pluginIsolation.isEmpty ? nil : pluginIsolation[plugin.value]) ?? draft.isolation
             checkWorkerSettings(task, mode: options.isolation, diagnostics: &diagnostics)
             options.limits = task.limits?.value.limits ?? ResourceLimits()
             options.environment = task.environment?.value ?? [:]
@@ -211,7 +217,9 @@ struct ConfigAssembler {
 
     /// Reports `limits`, `env` and `working_directory` on a task that runs in process, where they cannot apply.
     private func checkWorkerSettings(_ task: TaskDraft, mode: IsolationMode, diagnostics: inout DiagnosticCollector) {
-        guard mode == .inProcess else { return }
+        guard mode == .inProcess, task.limits != nil || task.environment != nil || task.workingDirectory != nil else {
+            return
+        }
         let set: [(String, YAMLMark)] = [
             task.limits.map { ("limits", $0.mark) }, task.environment.map { ("env", $0.mark) },
             task.workingDirectory.map { ("working_directory", $0.mark) },
@@ -228,10 +236,18 @@ struct ConfigAssembler {
         _ node: YAMLNode, task: TaskDraft, diagnostics: inout DiagnosticCollector
     ) -> CronExpression? {
         guard let text = node.scalar?.text else { return nil }
-        if let known = parsedSchedules[text] { return known }
+        // The previous task's first: neighbours usually share a schedule (cheaper than hashing the text).
+        if let lastSchedule, lastSchedule.text == text { return lastSchedule.expression }
+        if let known = parsedSchedules[text] {
+            lastSchedule = (text, known)
+            return known
+        }
         let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics)
         // Any H, even one in a day name (THU), keeps it out of the cache: a miss only costs a parse.
-        if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) { parsedSchedules[text] = parsed }
+        if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) {
+            parsedSchedules[text] = parsed
+            lastSchedule = (text, parsed)
+        }
         return parsed
     }
 

@@ -82,7 +82,11 @@ public enum ConfigLoader {
         }
         var draft = ConfigDraft()
         if let root, !root.isNull {
-            let expanded = EnvironmentExpander(environment: environment).expand(root, diagnostics: &diagnostics)
+            // Without a `$` (or an escape that could write one) in the text there is nothing to expand: the walk
+            // over every node is skipped.
+            let expandable = text.utf8.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "\\") }
+            let expanded = expandable
+                ? EnvironmentExpander(environment: environment).expand(root, diagnostics: &diagnostics) : root
             ConfigDraft.schema.decode(expanded, scope: "at the top level", into: &draft, diagnostics: &diagnostics)
         }
         for source in runtimeTasks {

@@ -100,9 +100,8 @@ public struct RuntimeTaskSource: Sendable, Hashable {
             diagnostics.error("\(label) must be an object of task keys, found \(root.kindDescription)", at: root.mark)
             return nil
         }
-        var draft = TaskDraft(mark: root.mark, label: label)
+        var draft = TaskDraft(mark: root.mark, label: label, pairs: root.pairs)
         draft.source = .api
-        draft.keys = Set(root.pairs?.compactMap(\.keyText) ?? [])
         TaskDraft.schema.decode(root, scope: "in \(label)", into: &draft, diagnostics: &diagnostics)
         if let decoded = draft.name?.value, decoded != self.name {
             diagnostics.error(

@@ -5,6 +5,10 @@ struct TaskGraphChecker {
 
     /// Records an error for every unknown or self reference and for each cycle, naming the cycle.
     func check(diagnostics: inout DiagnosticCollector) {
+        // Most files have no links at all: then there is nothing to check (and no set of every name to build).
+        guard tasks.contains(where: { !$0.after.isEmpty || !$0.onFailure.isEmpty || !$0.onSuccess.isEmpty }) else {
+            return
+        }
         let names = tasks.compactMap { $0.name?.value }
         let known = Set(names)
         // Edges point from the task whose run ends to the task it triggers.
@@ -58,7 +62,8 @@ struct TaskGraphChecker {
             stack.removeLast()
             state[node] = 2
         }
-        for node in order where state[node] == nil { visit(node) }
+        // A task that triggers nothing is in no cycle: the search starts only from tasks with edges.
+        for node in order where edges[node] != nil && state[node] == nil { visit(node) }
         return found
     }
 }

@@ -36,12 +36,28 @@ extension TaskSpec.Fields {
 struct TaskSpecInterner {
     private var options: Set<Shared<TaskSpec.Options>> = [TaskSpec.Fields.defaultOptions]
     private var crons: Set<Shared<CronExpression>> = []
+    /// The copies the previous spec got: neighbours in a file usually have the same settings, and comparing with
+    /// the last costs less than hashing a whole `Options` (a profile of 100,000 tasks).
+    private var lastOptions = TaskSpec.Fields.defaultOptions
+    private var lastCron: Shared<CronExpression>?
 
     /// Points `spec` at the shared copies of its options and expression.
     mutating func share(_ spec: inout TaskSpec) {
         spec.withUniqueFields { fields in
-            fields.sharedOptions = options.insert(fields.sharedOptions).memberAfterInsert
-            if let cron = fields.sharedCron { fields.sharedCron = crons.insert(cron).memberAfterInsert }
+            if fields.sharedOptions.value == lastOptions.value {
+                fields.sharedOptions = lastOptions
+            } else {
+                fields.sharedOptions = options.insert(fields.sharedOptions).memberAfterInsert
+                lastOptions = fields.sharedOptions
+            }
+            if let cron = fields.sharedCron {
+                if let lastCron, lastCron.value == cron.value {
+                    fields.sharedCron = lastCron
+                } else {
+                    fields.sharedCron = crons.insert(cron).memberAfterInsert
+                    lastCron = fields.sharedCron
+                }
+            }
         }
     }
 }

@@ -3,48 +3,62 @@
 /// Keys set in the mapping itself win over merged ones wherever they appear; merged keys take the place of
 /// the `<<` entry, so file order is kept for everything else.
 struct YAMLMappingBuilder {
-    private enum Entry {
-        case pair(YAMLPair)
-        case merge([YAMLPair])
-    }
-
-    private var entries: [Entry] = []
-    /// Explicit keys seen so far, with where each first appeared.
-    private var seen: [String: YAMLMark] = [:]
+    /// The explicit pairs, in file order.
+    private var pairs: [YAMLPair] = []
+    /// Each merge's pairs, with how many explicit pairs come before it.
+    private var merges: [(position: Int, pairs: [YAMLPair])] = []
+    /// The explicit pairs' positions by key text, built once a mapping has more than `linearLimit` pairs (a task
+    /// mapping has a handful of keys: searching them costs less than hashing each, a profile of 100,000 tasks
+    /// showed).
+    private var index: [String: Int] = [:]
+    private static let linearLimit = 16
 
     /// Adds one pair, reporting a duplicate key or a malformed merge.
     mutating func add(_ pair: YAMLPair, diagnostics: inout DiagnosticCollector) {
         if let key = pair.key.scalar, key.style == .plain, key.text == "<<", pair.key.tag == nil {
-            entries.append(.merge(mergedPairs(pair.value, diagnostics: &diagnostics)))
+            merges.append((pairs.count, mergedPairs(pair.value, diagnostics: &diagnostics)))
             return
         }
         if let text = pair.keyText {
-            if let first = seen[text] {
+            if let first = firstMark(of: text) {
                 diagnostics.error(
                     "duplicate key \"\(text)\" (first set on line \(first.line)); remove one of them",
                     at: pair.key.mark)
                 return
             }
-            seen[text] = pair.key.mark
+            if pairs.count >= Self.linearLimit {
+                if index.isEmpty {
+                    for (position, earlier) in pairs.enumerated() {
+                        if let text = earlier.keyText { index[text] = position }
+                    }
+                }
+                index[text] = pairs.count
+            }
         }
-        entries.append(.pair(pair))
+        pairs.append(pair)
+    }
+
+    /// Where explicit key `text` was first set, if it was.
+    private func firstMark(of text: String) -> YAMLMark? {
+        if !index.isEmpty { return index[text].map { pairs[$0].key.mark } }
+        return pairs.first { $0.keyText == text }?.key.mark
     }
 
     /// The pairs in order, merges applied.
     func finish() -> [YAMLPair] {
+        guard !merges.isEmpty else { return pairs }
         var result: [YAMLPair] = []
-        var present = Set(seen.keys)
-        for entry in entries {
-            switch entry {
-            case .pair(let pair):
-                result.append(pair)
-            case .merge(let pairs):
-                for pair in pairs {
-                    guard let text = pair.keyText else { continue }
-                    if present.insert(text).inserted { result.append(pair) }
-                }
+        var present = Set(pairs.compactMap(\.keyText))
+        var next = 0
+        for merge in merges {
+            result += pairs[next..<merge.position]
+            next = merge.position
+            for pair in merge.pairs {
+                guard let text = pair.keyText else { continue }
+                if present.insert(text).inserted { result.append(pair) }
             }
         }
+        result += pairs[next...]
         return result
     }
 

@@ -11,8 +11,9 @@ struct YAMLParser {
     private let bytes: [UInt8]
     /// Where each line starts in `bytes`, to capture a one-line scalar's raw text.
     private let lineStarts: [Int]
-    /// The line decoded last (scalars come line by line, several on one line): its number and Unicode scalars.
-    private var decodedLine: (number: Int, scalars: [Unicode.Scalar]) = (0, [])
+    /// The line decoded last (scalars come line by line, several on one line): its number and Unicode scalars,
+    /// nil when the line is plain ASCII (most are; their text is copied from the bytes without decoding).
+    private var decodedLine: (number: Int, scalars: [Unicode.Scalar]?) = (0, nil)
     /// Nodes by anchor name, for aliases and merge keys, with how many nodes each holds.
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     /// Nodes built so far, counting every alias as the nodes it copies (guards against alias bombs).
@@ -164,16 +165,35 @@ struct YAMLParser {
     }
 
     /// The source text between two marks when both are on one line.
-    private mutating func rawText(from start: YAMLMark, to end: YAMLMark) -> [Unicode.Scalar]? {
+    private mutating func rawText(from start: YAMLMark, to end: YAMLMark) -> String? {
         guard start.line == end.line, start.line - 1 < lineStarts.count else { return nil }
         if decodedLine.number != start.line {
-            decodedLine = (start.line, Self.scalars(ofLine: start.line, in: bytes, starts: lineStarts))
+            decodedLine = (start.line, Self.isPlainASCII(line: start.line, in: bytes, starts: lineStarts)
+                ? nil : Self.scalars(ofLine: start.line, in: bytes, starts: lineStarts))
         }
-        let line = decodedLine.scalars
         let from = start.column - 1
+        guard let line = decodedLine.scalars else {
+            // ASCII: columns are byte offsets, and the text is copied straight from the bytes.
+            let lineStart = lineStarts[start.line - 1]
+            let lineEnd = start.line < lineStarts.count ? lineStarts[start.line] - 1 : bytes.count
+            let to = min(end.column - 1, lineEnd - lineStart)
+            guard from >= 0, from <= to else { return nil }
+            return String(decoding: bytes[(lineStart + from)..<(lineStart + to)], as: UTF8.self)
+        }
         let to = min(end.column - 1, line.count)
-        guard from <= to else { return nil }
-        return Array(line[from..<to])
+        guard from >= 0, from <= to else { return nil }
+        var text = ""
+        text.unicodeScalars.append(contentsOf: line[from..<to])
+        return text
+    }
+
+    /// True when line `number` (1-based) is ASCII without a carriage return: its columns are its byte offsets.
+    private static func isPlainASCII(line number: Int, in bytes: [UInt8], starts: [Int]) -> Bool {
+        guard number >= 1, number <= starts.count else { return false }
+        let start = starts[number - 1]
+        let end = number < starts.count ? starts[number] - 1 : bytes.count
+        guard start <= end else { return false }
+        return bytes[start..<end].allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\r") }
     }
 
     /// Line `number` (1-based) as Unicode scalars, without its line break; empty past the end.

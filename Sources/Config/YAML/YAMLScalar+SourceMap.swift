@@ -8,7 +8,8 @@ extension YAMLScalar {
     /// - Returns: the column offset, or nil when the position cannot be mapped (callers fall back to the
     ///   scalar's start).
     func sourceOffset(forTextOffset offset: Int) -> Int? {
-        guard let raw, !wasExpanded, offset >= 0 else { return nil }
+        guard let rawText = raw, !wasExpanded, offset >= 0 else { return nil }
+        let raw = Array(rawText.unicodeScalars)
         switch style {
         case .plain:
             return offset <= raw.count ? offset : nil
