@@ -32,6 +32,14 @@ public struct ScheduledTask: Sendable {
     }
 }
 
+extension [ScheduledTask] {
+    /// Every task's definition, in order (what `definition` gives, made faster for tasks that share a schedule).
+    var definitions: [TaskDefinition] {
+        var memo = TaskDefinition.IntervalMemo()
+        return map { TaskDefinition(spec: $0.spec, schedule: $0.schedule, zone: $0.zone, memo: &memo) }
+    }
+}
+
 /// One immutable configuration generation: a validated config, the plugins it was loaded with, and a plugin
 /// instance per task. A reload builds a new generation completely before the scheduler swaps to it; runs that
 /// started under an older generation finish under it.

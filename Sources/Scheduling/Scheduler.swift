@@ -150,7 +150,7 @@ public actor Scheduler: Service {
         wallOffset = now - clock.monotonic()
         for task in paused { machine.setPaused(task, true) }
         pending += machine.install(
-            generation.tasks.map(\.definition), maxRunning: generation.config.maxRunning,
+            generation.tasks.definitions, maxRunning: generation.config.maxRunning,
             groups: generation.config.groups,
             groupRateLimits: generation.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: now,
             startup: true, lastSlots: lastSlots, index: generation.taskIndex)
@@ -189,7 +189,7 @@ public actor Scheduler: Service {
             retire(instance)
         }
         pending += machine.install(
-            next.tasks.map(\.definition), maxRunning: next.config.maxRunning, groups: next.config.groups,
+            next.tasks.definitions, maxRunning: next.config.maxRunning, groups: next.config.groups,
             groupRateLimits: next.config.groupRateLimits.mapValues(TaskDefinition.Limit.init), now: clock.now(),
             index: next.taskIndex)
         for task in paused { machine.setPaused(task, true) }

@@ -21,6 +21,41 @@ import Testing
         let hashedB = shared.schedule(try CronExpression.parse("H 3 * * *", seed: "b"), zoneName: "UTC", zone: utc, dstGap: .coalesce)
         #expect(hashedA !== hashedB)
         #expect(hashedA.expression.seed == "a" && hashedB.expression.seed == "b")
+        // Back to a key seen before, with others in between (the previous key is checked first, then the table).
+        #expect(shared.schedule(daily, zoneName: "UTC", zone: utc, dstGap: .coalesce) === first)
+        #expect(shared.schedule(daily, zoneName: "UTC", zone: utc, dstGap: .skip)
+            === shared.schedule(daily, zoneName: "UTC", zone: utc, dstGap: .skip))
+    }
+
+    /// Definitions made in a row reuse the previous one's typical interval (the default `max_wait`) only when they
+    /// have the same schedule object: each gets what it would get alone.
+    @Test func definitionsMadeInARowGetTheirOwnScheduleDefaultMaxWait() throws {
+        let plugin = try SchedulerFixture.plugin()
+        let utc = try TimeZoneRules(identifier: "UTC")
+        var shared = SharedSchedules()
+        func task(
+            _ name: String, _ expression: String, maxWait: Duration? = nil, enabled: Bool = true, jitter: Duration? = nil
+        ) throws -> ScheduledTask {
+            let cron = try CronExpression.parse(expression, seed: name)
+            var spec = TaskSpec(name: name, plugin: plugin.name, schedule: expression, cron: cron)
+            spec.maxWait = maxWait
+            spec.enabled = enabled
+            spec.jitter = jitter
+            return ScheduledTask(
+                spec: spec, schedule: shared.schedule(cron, zoneName: "UTC", zone: utc, dstGap: .coalesce), zone: utc,
+                plugin: plugin, instance: nil)
+        }
+        let tasks = [
+            try task("a", "* * * * * *"), try task("b", "* * * * * *", jitter: .milliseconds(300)),
+            try task("c", "0 * * * *"), try task("d", "* * * * * *"), try task("e", "* * * * *", maxWait: .seconds(5)),
+            try task("f", "* * * * *"), try task("g", "* * * * *", enabled: false), try task("h", "*/5 * * * *"),
+            try task("i", "*/5 * * * *"),
+        ]
+        let second: Micros = 1_000_000
+        let definitions = tasks.definitions
+        #expect(definitions.map(\.maxWait) == tasks.map(\.definition.maxWait))
+        // A disabled task has no slots: the default of an hour.
+        #expect(definitions.map(\.maxWait) == [1, 1, 3600, 1, 5, 60, 3600, 300, 300].map { $0 * second })
     }
 
     @Test func aTaskStateFolderIsWhatThePathCallsWouldGive() {
