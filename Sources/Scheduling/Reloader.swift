@@ -123,16 +123,28 @@ public struct GenerationChange: Sendable, Hashable {
     public init(from old: Generation, to new: Generation) {
         // By name through each generation's index: no dictionary of task copies (a profile of a 10,000-task
         // reload spent 15% building two).
-        let oldNames = Set(old.tasks.lazy.map(\.spec.name))
-        let newNames = Set(new.tasks.lazy.map(\.spec.name))
-        added = newNames.subtracting(oldNames)
-        removed = oldNames.subtracting(newNames)
+        // A task at the same position with the same name is found without a lookup: an edit usually keeps the
+        // order of the others (a 10,000-task reload spent 30 ms hashing every name four times).
+        var added: Set<String> = []
         var changed: Set<String> = []
-        for task in new.tasks {
-            guard let before = old.task(named: task.spec.name) else { continue }
-            if before.instance !== task.instance || before.spec != task.spec { changed.insert(task.spec.name) }
+        for (position, task) in new.tasks.enumerated() {
+            let name = task.spec.name
+            let before = position < old.tasks.count && old.tasks[position].spec.name == name
+                ? old.tasks[position] : old.task(named: name)
+            guard let before else {
+                added.insert(name)
+                continue
+            }
+            if before.instance !== task.instance || before.spec != task.spec { changed.insert(name) }
         }
+        self.added = added
         self.changed = changed
+        // Names are unique in a generation: unless the old has more tasks than the new kept, none was removed.
+        if old.tasks.count > new.tasks.count - added.count {
+            removed = Set(old.tasks.lazy.map(\.spec.name).filter { new.task(named: $0) == nil })
+        } else {
+            removed = []
+        }
         pluginsLoaded = Set(new.catalog.plugins.values.filter { plugin in
             old.catalog.plugins[plugin.name] !== plugin
         }.map(\.name))

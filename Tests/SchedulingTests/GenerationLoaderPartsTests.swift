@@ -2,6 +2,7 @@ import Config
 import Cron
 import Foundation
 import Logging
+import PluginHost
 @testable import Scheduling
 import Testing
 
@@ -96,5 +97,57 @@ import Testing
         _ = try write(api: "{enabled: false}")
         let next = try await loader.load(previous: off, runtimeTasks: [], rereadingFile: false)
         #expect(next.config.api.enabled == false && next.configText == nil)
+    }
+}
+
+/// What a reload reports as added, removed and changed: found by position when the order is kept, by name when not.
+@Suite struct GenerationChangeTests {
+    private func generation(_ number: Int, _ tasks: [(name: String, schedule: String)]) throws -> Generation {
+        let plugin = try SchedulerFixture.plugin()
+        let zone = try TimeZoneRules(identifier: "UTC")
+        let scheduled = try tasks.map { task in
+            let cron = try CronExpression.parse(task.schedule, seed: task.name)
+            return ScheduledTask(
+                spec: TaskSpec(name: task.name, plugin: plugin.name, schedule: task.schedule, cron: cron),
+                schedule: CronSchedule(expression: cron, zone: zone), zone: zone, plugin: plugin, instance: nil)
+        }
+        return Generation(
+            number: number, config: HousekeeperConfig(file: "/test/config.yaml"), catalog: PluginCatalog(),
+            tasks: scheduled, dropped: [])
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var what: String
+        var old: [(name: String, schedule: String)]
+        var new: [(name: String, schedule: String)]
+        var added: Set<String> = []
+        var removed: Set<String> = []
+        var changed: Set<String> = []
+        var testDescription: String { what }
+    }
+
+    static let cases: [Case] = [
+        Case(what: "same order, one schedule edited",
+             old: [("a", "* * * * *"), ("b", "0 * * * *"), ("c", "0 0 * * *")],
+             new: [("a", "* * * * *"), ("b", "5 * * * *"), ("c", "0 0 * * *")], changed: ["b"]),
+        Case(what: "one inserted in the middle, the rest moved by one",
+             old: [("a", "* * * * *"), ("b", "0 * * * *"), ("c", "0 0 * * *")],
+             new: [("a", "* * * * *"), ("new", "1 * * * *"), ("b", "0 * * * *"), ("c", "0 0 * * *")], added: ["new"]),
+        Case(what: "one removed, one renamed, the order shuffled, one changed",
+             old: [("a", "* * * * *"), ("b", "0 * * * *"), ("c", "0 0 * * *"), ("d", "0 1 * * *")],
+             new: [("d", "0 2 * * *"), ("a", "* * * * *"), ("c2", "0 0 * * *")],
+             added: ["c2"], removed: ["b", "c"], changed: ["d"]),
+        Case(what: "everything replaced", old: [("a", "* * * * *")], new: [("b", "* * * * *")],
+             added: ["b"], removed: ["a"]),
+        Case(what: "the last swapped for another", old: [("a", "* * * * *"), ("b", "* * * * *")],
+             new: [("a", "* * * * *"), ("z", "* * * * *")], added: ["z"], removed: ["b"]),
+    ]
+
+    @Test(arguments: cases)
+    func addedRemovedAndChangedAreFoundWhereverTheTasksMoved(_ test: Case) throws {
+        let change = GenerationChange(from: try generation(1, test.old), to: try generation(2, test.new))
+        #expect(change.added == test.added)
+        #expect(change.removed == test.removed)
+        #expect(change.changed == test.changed)
     }
 }

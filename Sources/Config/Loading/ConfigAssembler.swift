@@ -11,9 +11,9 @@ struct ConfigAssembler {
     private var checkedZones: [String: String?] = [:]
     /// Expressions without `H` parsed so far (they do not depend on the task's name): thousands of tasks often
     /// share a handful of schedules.
-    private var parsedSchedules: [String: CronExpression] = [:]
+    private var parsedSchedules: [String: Shared<CronExpression>] = [:]
     /// The schedule cached last, with its text.
-    private var lastSchedule: (text: String, expression: CronExpression)?
+    private var lastSchedule: (text: String, expression: Shared<CronExpression>)?
 
     /// Creates an assembler for the file at `file` whose relative paths resolve against `baseDirectory`.
     init(file: String, baseDirectory: String) {
@@ -53,8 +53,10 @@ struct ConfigAssembler {
         // Tasks named in another task's on_failure / on_success run as hooks: that is enough to start them.
         let hookTargets = Set(draft.tasks.flatMap { $0.onFailure.map(\.value) + $0.onSuccess.map(\.value) })
         for task in draft.tasks {
-            if let name = task.name {
-                if let first = firstNames[name.value], first.source != task.source {
+            // One hash for a new name (the usual case): the entry is written, and put back if it was there.
+            if let name = task.name, let first = firstNames.updateValue((name.mark, task.source), forKey: name.value) {
+                firstNames[name.value] = first
+                if first.source != task.source {
                     // Runtime tasks come after the file's: `first` is the file's. Reported there, where a reload
                     // brought the clash in.
                     diagnostics.error(
@@ -62,18 +64,16 @@ struct ConfigAssembler {
                             + "API (\(diagnostics.location(of: name.mark).file)); a name may exist in only one place: "
                             + "rename the task here, or remove the runtime one (housekeeper task remove \(name.value))",
                         at: first.mark)
-                } else if let first = firstNames[name.value] {
+                } else {
                     diagnostics.error(
                         "duplicate task name \"\(name.value)\" (first used on line \(first.mark.line)); "
                             + "give each task a unique name", at: name.mark)
-                } else {
-                    firstNames[name.value] = (name.mark, task.source)
                 }
             }
             if let zone = task.timezone {
                 checkZone(zone, subject: "\"timezone\" in \(task.label)", diagnostics: &diagnostics)
             }
-            let cron = task.schedule.flatMap { cachedSchedule($0, task: task, diagnostics: &diagnostics) }
+            let sharedCron = task.schedule.flatMap { cachedSchedule($0, task: task, diagnostics: &diagnostics) }
             guard let name = task.name, let plugin = task.plugin else { continue }
             // Counted first: the list of them is built only for the message (this runs once per task).
             let timings = (task.schedule == nil ? 0 : 1) + (task.at.isEmpty ? 0 : 1) + (task.every == nil ? 0 : 1)
@@ -110,7 +110,7 @@ struct ConfigAssembler {
                     at: task.mark)
                 continue
             }
-            if task.schedule != nil, cron == nil { continue }
+            if task.schedule != nil, sharedCron == nil { continue }
             if let maxInstances = task.maxInstances, task.overlap != .allow, maxInstances.value != 1 {
                 diagnostics.error(
                     "\"max_instances\" in \(task.label) only applies with overlap: allow (it is \(task.overlap.rawValue)); "
@@ -126,13 +126,19 @@ struct ConfigAssembler {
                 diagnostics.error(message, at: group.mark)
             }
             let location = diagnostics.location(of: task.mark)
-            var spec = TaskSpec(
-                name: name.value, plugin: plugin.value, schedule: task.schedule?.scalar?.text, cron: cron,
-                timezone: task.timezone?.value ?? timezone, enabled: task.enabled, timeout: task.timeout,
-                overlap: task.overlap, configJSON: task.config?.value ?? "{}",
-                location: location, pluginLocation: diagnostics.location(of: plugin.mark),
-                configLocation: task.config.map { diagnostics.location(of: $0.mark) } ?? location)
-            spec.source = task.source
+            // The fields are built here and stored once: a spec built field by field copied them at each write.
+            var fields = TaskSpec.Fields(
+                name: name.value, plugin: plugin.value, schedule: task.schedule?.scalar?.text, cron: nil,
+                location: location)
+            fields.sharedCron = sharedCron.map { interner.share($0) }
+            fields.timezone = task.timezone?.value ?? timezone
+            fields.enabled = task.enabled
+            fields.timeout = task.timeout
+            fields.overlap = task.overlap
+            fields.configJSON = task.config?.value ?? "{}"
+            fields.pluginLocation = diagnostics.location(of: plugin.mark)
+            if let config = task.config { fields.configLocation = diagnostics.location(of: config.mark) }
+            fields.source = task.source
             // Set together and shared: one copy of the settings for all tasks that have the same ones.
             var options = TaskSpec.Options()
             options.description = task.description
@@ -146,7 +152,7 @@ struct ConfigAssembler {
             options.catchUp = task.catchUp
             options.maxLateness = task.maxLateness
             options.maxCatchUp = task.maxCatchUp
-            options.startup = task.startup || cron?.isReboot == true
+            options.startup = task.startup || sharedCron?.value.isReboot == true
             options.startupDelay = task.startupDelay
             options.jitter = task.jitter
             options.after = task.after.map(\.value)
@@ -171,14 +177,13 @@ struct ConfigAssembler {
             options.maxWait = task.maxWait
             options.rateLimit = task.rateLimit?.limit
             options.ratePolicy = task.ratePolicy
-            spec.options = options
-            interner.share(&spec)
-            if let cron, cron.neverFires, let node = task.schedule {
+            fields.sharedOptions = interner.share(options)
+            if let cron = sharedCron?.value, cron.neverFires, let node = task.schedule {
                 diagnostics.warning(
                     "schedule \"\(cron.source)\" of \(task.label) never fires: no date matches it (e.g. February 31); "
                         + "check the day-of-month and month fields", at: node.mark)
             }
-            tasks.append(spec)
+            tasks.append(TaskSpec(fields: fields))
         }
         TaskGraphChecker(tasks: draft.tasks).check(diagnostics: &diagnostics)
         let taskNames = draft.tasks.compactMap(\.name?.value)
@@ -234,7 +239,7 @@ struct ConfigAssembler {
     /// A task's schedule: from the cache when it has no `H` (whose value depends on the task's name).
     private mutating func cachedSchedule(
         _ node: YAMLNode, task: TaskDraft, diagnostics: inout DiagnosticCollector
-    ) -> CronExpression? {
+    ) -> Shared<CronExpression>? {
         guard let text = node.scalar?.text else { return nil }
         // The previous task's first: neighbours usually share a schedule (cheaper than hashing the text).
         if let lastSchedule, lastSchedule.text == text { return lastSchedule.expression }
@@ -242,7 +247,8 @@ struct ConfigAssembler {
             lastSchedule = (text, known)
             return known
         }
-        let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics)
+        // Boxed once: every task with this text shares the box (and `TaskSpec` stores it as it is).
+        let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics).map(Shared.init)
         // Any H, even one in a day name (THU), keeps it out of the cache: a miss only costs a parse.
         if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) {
             parsedSchedules[text] = parsed

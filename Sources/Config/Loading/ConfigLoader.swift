@@ -84,7 +84,11 @@ public enum ConfigLoader {
         if let root, !root.isNull {
             // Without a `$` (or an escape that could write one) in the text there is nothing to expand: the walk
             // over every node is skipped.
-            let expandable = text.utf8.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "\\") }
+            let expandable = text.utf8.withContiguousStorageIfAvailable { bytes in
+                guard let start = bytes.baseAddress else { return false }
+                return memchr(start, Int32(UInt8(ascii: "$")), bytes.count) != nil
+                    || memchr(start, Int32(UInt8(ascii: "\\")), bytes.count) != nil
+            } ?? true
             let expanded = expandable
                 ? EnvironmentExpander(environment: environment).expand(root, diagnostics: &diagnostics) : root
             ConfigDraft.schema.decode(expanded, scope: "at the top level", into: &draft, diagnostics: &diagnostics)

@@ -36,28 +36,31 @@ extension TaskSpec.Fields {
 struct TaskSpecInterner {
     private var options: Set<Shared<TaskSpec.Options>> = [TaskSpec.Fields.defaultOptions]
     private var crons: Set<Shared<CronExpression>> = []
-    /// The copies the previous spec got: neighbours in a file usually have the same settings, and comparing with
+    /// The copies the previous task got: neighbours in a file usually have the same settings, and comparing with
     /// the last costs less than hashing a whole `Options` (a profile of 100,000 tasks).
     private var lastOptions = TaskSpec.Fields.defaultOptions
     private var lastCron: Shared<CronExpression>?
 
+    /// The shared copy of `value`.
+    mutating func share(_ value: TaskSpec.Options) -> Shared<TaskSpec.Options> {
+        if value == lastOptions.value { return lastOptions }
+        lastOptions = options.insert(Shared(value)).memberAfterInsert
+        return lastOptions
+    }
+
+    /// The shared copy of `cron`'s expression (`cron` itself the first time).
+    mutating func share(_ cron: Shared<CronExpression>) -> Shared<CronExpression> {
+        if let lastCron, lastCron == cron { return lastCron }
+        let shared = crons.insert(cron).memberAfterInsert
+        lastCron = shared
+        return shared
+    }
+
     /// Points `spec` at the shared copies of its options and expression.
     mutating func share(_ spec: inout TaskSpec) {
         spec.withUniqueFields { fields in
-            if fields.sharedOptions.value == lastOptions.value {
-                fields.sharedOptions = lastOptions
-            } else {
-                fields.sharedOptions = options.insert(fields.sharedOptions).memberAfterInsert
-                lastOptions = fields.sharedOptions
-            }
-            if let cron = fields.sharedCron {
-                if let lastCron, lastCron.value == cron.value {
-                    fields.sharedCron = lastCron
-                } else {
-                    fields.sharedCron = crons.insert(cron).memberAfterInsert
-                    lastCron = fields.sharedCron
-                }
-            }
+            fields.sharedOptions = share(fields.sharedOptions.value)
+            if let cron = fields.sharedCron { fields.sharedCron = share(cron) }
         }
     }
 }

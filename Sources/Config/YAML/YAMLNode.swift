@@ -81,7 +81,9 @@ struct YAMLNode: Sendable, Hashable {
 
     /// True for a null scalar (`~`, `null`, or nothing at all).
     var isNull: Bool {
-        if case .null = scalar?.value { return true }
+        // No null word is longer than 4 bytes: longer text is not typed at all (this is asked of every value).
+        guard case .scalar(let scalar) = content, scalar.text.utf8.count <= 4 else { return false }
+        if case .null = scalar.value { return true }
         return false
     }
 
