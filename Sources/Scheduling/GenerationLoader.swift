@@ -118,8 +118,7 @@ public struct GenerationLoader: Sendable {
             catalog = loader.load(previous: previous?.catalog)
         }
 
-        let unknown = config.unknownPluginDiagnostics(known: Set(catalog.plugins.keys))
-        // Looked up once per plugin name, not per task.
+        // Plugins looked up once per name, not per task; the tasks are walked again only when one is missing.
         var pluginNames = Set<String>()
         var lastName: String?
         for spec in config.tasks where spec.plugin != lastName {
@@ -129,7 +128,7 @@ public struct GenerationLoader: Sendable {
         let missingPlugins = pluginNames.filter { catalog.plugins[$0] == nil }
         let droppedNames = missingPlugins.isEmpty
             ? [] : Set(config.tasks.filter { missingPlugins.contains($0.plugin) }.map(\.name))
-        var dropped = unknown
+        var dropped = missingPlugins.isEmpty ? [] : config.unknownPluginDiagnostics(known: Set(catalog.plugins.keys))
         if !catalog.rejected.isEmpty {
             dropped = dropped.map { diagnostic in
                 var diagnostic = diagnostic
@@ -143,32 +142,15 @@ public struct GenerationLoader: Sendable {
         tasks.reserveCapacity(config.tasks.count)
         var errors: [ConfigDiagnostic] = []
         var created: [PluginInstance] = []
-        var zones: [String: TimeZoneRules] = [:]
+        var zones = LastHitDictionary<String, TimeZoneRules>()
+        var plugins = LastHitDictionary(catalog.plugins)
         let stateRoot = Self.stateRoot(for: config)
         var schedules = SharedSchedules()
-        var lastPlugin: (name: String, plugin: LoadedPlugin)?
-        var lastZone: (name: String, zone: TimeZoneRules)?
         for spec in config.tasks where droppedNames.isEmpty || !droppedNames.contains(spec.name) {
-            // The previous task's plugin and zone first: neighbours usually share them (hashing each name per task
-            // showed in a profile of 100,000 tasks).
-            let plugin: LoadedPlugin
-            if let lastPlugin, lastPlugin.name == spec.plugin {
-                plugin = lastPlugin.plugin
-            } else {
-                plugin = catalog.plugins[spec.plugin]!
-                lastPlugin = (spec.plugin, plugin)
-            }
+            let plugin = plugins[spec.plugin]!
             let zone: TimeZoneRules
             do {
-                if let lastZone, lastZone.name == spec.timezone {
-                    zone = lastZone.zone
-                } else if let cached = zones[spec.timezone] {
-                    zone = cached
-                } else {
-                    zone = try TimeZoneRules(identifier: spec.timezone)
-                    zones[spec.timezone] = zone
-                }
-                lastZone = (spec.timezone, zone)
+                zone = try zones.value(for: spec.timezone) { try TimeZoneRules(identifier: spec.timezone) }
             } catch {
                 errors.append(ConfigDiagnostic(location: spec.location, message: "task \"\(spec.name)\": \(error)"))
                 continue
@@ -229,25 +211,14 @@ struct SharedSchedules {
         var zone: String
         var dstGap: DSTGapPolicy
     }
-    private var schedules: [Key: CronSchedule] = [:]
-    /// The previous task's key and schedule: neighbours in a file usually share one, and comparing with the last
-    /// costs less than hashing an expression (a profile of 100,000 tasks at start-up).
-    private var last: (key: Key, schedule: CronSchedule)?
+    private var schedules = LastHitDictionary<Key, CronSchedule>()
 
     /// The schedule for `expression` in the zone named `zoneName` (`zone`), made once per distinct key.
     mutating func schedule(
         _ expression: CronExpression, zoneName: String, zone: TimeZoneRules, dstGap: DSTGapPolicy
     ) -> CronSchedule {
-        let key = Key(expression: expression, zone: zoneName, dstGap: dstGap)
-        if let last, last.key == key { return last.schedule }
-        let schedule: CronSchedule
-        if let shared = schedules[key] {
-            schedule = shared
-        } else {
-            schedule = CronSchedule(expression: expression, zone: zone, dstGap: dstGap)
-            schedules[key] = schedule
+        schedules.value(for: Key(expression: expression, zone: zoneName, dstGap: dstGap)) {
+            CronSchedule(expression: expression, zone: zone, dstGap: dstGap)
         }
-        last = (key, schedule)
-        return schedule
     }
 }

@@ -32,6 +32,15 @@ struct EnvironmentExpansionTests {
         #expect(config.pluginsDirectory == expected)
     }
 
+    /// A `$` written by an escape is expanded like a typed one: the walk is skipped only for text with neither a
+    /// `$` nor a backslash.
+    @Test func aDollarWrittenByAnEscapeIsExpandedToo() throws {
+        let config = try #require(Fixture.config(
+            "state:\n  database: \"\\x24{ROOT}/db.sqlite\"\n", environment: ["ROOT": "/srv/hk"]))
+        #expect(config.stateDatabase == "/srv/hk/db.sqlite")
+        #expect(Fixture.rendered("timezone: \"\\x24{TZ_NAME}\"\n").first?.contains("\"TZ_NAME\" is not set") == true)
+    }
+
     @Test func aDoubledDollarWritesALiteralDollarBrace() throws {
         let config = try #require(Fixture.config("api:\n  token: \"a$${b}c$d\"\n"))
         #expect(config.api.token == "a${b}c$d")

@@ -15,6 +15,7 @@ struct TaskSpecSharingTests {
             retry: {attempts: 3}
             description: nightly
           - {name: d, plugin: p, schedule: "H 4 * * *", retry: {attempts: 3}, description: nightly}
+          - {name: e, plugin: p, schedule: "0 3 * * *"}
         """
 
     private func tasks() throws -> [String: TaskSpec] {
@@ -33,6 +34,9 @@ struct TaskSpecSharingTests {
         #expect(c.retry?.attempts == 3 && d.description == "nightly" && a.retry == nil && a.description == nil)
         #expect(a.fields.sharedCron === b.fields.sharedCron)
         #expect(a.fields.sharedCron !== c.fields.sharedCron)
+        // Not a neighbour of a or b: found in the table, not as the last one used.
+        let e = try #require(tasks["e"])
+        #expect(e.fields.sharedOptions === a.fields.sharedOptions && e.fields.sharedCron === a.fields.sharedCron)
         // H is seeded with the task name: d's expression is its own.
         #expect(d.cron?.source == "H 4 * * *")
     }
@@ -65,5 +69,31 @@ struct TaskSpecSharingTests {
         #expect(moved.pluginLocation.description == "other.yaml:7:9")
         #expect(moved.configLocation.description == "tasks.yaml#/config")
         #expect(moved.location == c.location && c.pluginLocation.description == "tasks.yaml:5:13")
+    }
+}
+
+/// The cache behind the sharing: the last key first, then the table; each value made once.
+struct LastHitDictionaryTests {
+    @Test func eachValueIsMadeOnceAndFoundAgainWhateverWasLookedUpBetween() {
+        var cache = LastHitDictionary<String, Int>(["seeded": 0])
+        var made: [String] = []
+        func value(_ key: String) -> Int {
+            cache.value(for: key) {
+                made.append(key)
+                return made.count
+            }
+        }
+        #expect([value("a"), value("a"), value("b"), value("a"), value("seeded"), value("b")] == [1, 1, 2, 1, 0, 2])
+        #expect(made == ["a", "b"])
+        #expect(cache["c"] == nil && cache["a"] == 1)
+        cache.insert(7, for: "a")
+        #expect(cache["a"] == 7 && cache["b"] == 2 && cache["a"] == 7)
+    }
+
+    @Test func aFailedMakeStoresNothing() {
+        struct Refused: Error {}
+        var cache = LastHitDictionary<String, Int>()
+        #expect(throws: Refused.self) { try cache.value(for: "x") { () throws(Refused) -> Int in throw Refused() } }
+        #expect(cache["x"] == nil)
     }
 }

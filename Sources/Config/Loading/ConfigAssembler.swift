@@ -11,9 +11,7 @@ struct ConfigAssembler {
     private var checkedZones: [String: String?] = [:]
     /// Expressions without `H` parsed so far (they do not depend on the task's name): thousands of tasks often
     /// share a handful of schedules.
-    private var parsedSchedules: [String: Shared<CronExpression>] = [:]
-    /// The schedule cached last, with its text.
-    private var lastSchedule: (text: String, expression: Shared<CronExpression>)?
+    private var parsedSchedules = LastHitDictionary<String, Shared<CronExpression>>()
 
     /// Creates an assembler for the file at `file` whose relative paths resolve against `baseDirectory`.
     init(file: String, baseDirectory: String) {
@@ -241,19 +239,11 @@ struct ConfigAssembler {
         _ node: YAMLNode, task: TaskDraft, diagnostics: inout DiagnosticCollector
     ) -> Shared<CronExpression>? {
         guard let text = node.scalar?.text else { return nil }
-        // The previous task's first: neighbours usually share a schedule (cheaper than hashing the text).
-        if let lastSchedule, lastSchedule.text == text { return lastSchedule.expression }
-        if let known = parsedSchedules[text] {
-            lastSchedule = (text, known)
-            return known
-        }
+        if let known = parsedSchedules[text] { return known }
         // Boxed once: every task with this text shares the box (and `TaskSpec` stores it as it is).
         let parsed = parseSchedule(node, task: task, diagnostics: &diagnostics).map(Shared.init)
         // Any H, even one in a day name (THU), keeps it out of the cache: a miss only costs a parse.
-        if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) {
-            parsedSchedules[text] = parsed
-            lastSchedule = (text, parsed)
-        }
+        if let parsed, !text.contains(where: { $0 == "H" || $0 == "h" }) { parsedSchedules.insert(parsed, for: text) }
         return parsed
     }
 

@@ -82,14 +82,7 @@ public enum ConfigLoader {
         }
         var draft = ConfigDraft()
         if let root, !root.isNull {
-            // Without a `$` (or an escape that could write one) in the text there is nothing to expand: the walk
-            // over every node is skipped.
-            let expandable = text.utf8.withContiguousStorageIfAvailable { bytes in
-                guard let start = bytes.baseAddress else { return false }
-                return memchr(start, Int32(UInt8(ascii: "$")), bytes.count) != nil
-                    || memchr(start, Int32(UInt8(ascii: "\\")), bytes.count) != nil
-            } ?? true
-            let expanded = expandable
+            let expanded = EnvironmentExpander.mayExpand(text)
                 ? EnvironmentExpander(environment: environment).expand(root, diagnostics: &diagnostics) : root
             ConfigDraft.schema.decode(expanded, scope: "at the top level", into: &draft, diagnostics: &diagnostics)
         }

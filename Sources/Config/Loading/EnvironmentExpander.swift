@@ -1,3 +1,5 @@
+import Foundation
+
 /// Expands `${VAR}` and `${VAR:-default}` inside scalar values, after parsing, so positions stay right.
 ///
 /// `$${` writes a literal `${`. As in the shell, the default is used when the variable is unset or empty. Keys
@@ -6,6 +8,16 @@
 struct EnvironmentExpander {
     /// The variables to expand from.
     let environment: [String: String]
+
+    /// False when the file's `text` has no `$` and no backslash (a double-quoted escape such as `\x24` writes a
+    /// `$`): then no scalar can hold `${`, and the walk over every node is skipped.
+    static func mayExpand(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let start = bytes.baseAddress else { return false }
+            return memchr(start, Int32(UInt8(ascii: "$")), bytes.count) != nil
+                || memchr(start, Int32(UInt8(ascii: "\\")), bytes.count) != nil
+        } ?? true
+    }
 
     /// `node` with every scalar value expanded. Only the parts holding a `$` are copied: a file without any shares
     /// its whole tree with the result (a copy of a 100,000-task tree was tens of megabytes of the start-up peak).

@@ -5,15 +5,7 @@ extension HousekeeperConfig {
     /// lists them all.
     public func unknownPluginDiagnostics(known: Set<String>) -> [ConfigDiagnostic] {
         let names = known.sorted()
-        // The previous task's plugin first: neighbours usually share it (a hash per task showed at 100,000 tasks).
-        var lastKnown: String?
-        let unknown = tasks.filter { task in
-            if task.plugin == lastKnown { return false }
-            guard known.contains(task.plugin) else { return true }
-            lastKnown = task.plugin
-            return false
-        }
-        return unknown.map { task in
+        return tasks.filter { !known.contains($0.plugin) }.map { task in
             var message = "unknown plugin \"\(task.plugin)\" for task \"\(task.name)\""
             if let suggestion = KeySuggester.suggestion(for: task.plugin, among: names) {
                 message += "; did you mean \"\(suggestion)\"?"

@@ -34,41 +34,16 @@ extension TaskSpec.Fields {
 /// Makes the specs of one load share their equal parts: one copy of each distinct `Options` and each distinct
 /// cron expression. Used while a configuration is assembled, then dropped.
 struct TaskSpecInterner {
-    private var options: Set<Shared<TaskSpec.Options>> = [TaskSpec.Fields.defaultOptions]
-    private var crons: Set<Shared<CronExpression>> = []
-    /// The copies the previous task got: neighbours in a file usually have the same settings, and comparing with
-    /// the last costs less than hashing a whole `Options` (a profile of 100,000 tasks).
-    private var lastOptions = TaskSpec.Fields.defaultOptions
-    private var lastCron: Shared<CronExpression>?
+    private var options = LastHitDictionary([TaskSpec.Options(): TaskSpec.Fields.defaultOptions])
+    private var crons = LastHitDictionary<Shared<CronExpression>, Shared<CronExpression>>()
 
     /// The shared copy of `value`.
     mutating func share(_ value: TaskSpec.Options) -> Shared<TaskSpec.Options> {
-        if value == lastOptions.value { return lastOptions }
-        lastOptions = options.insert(Shared(value)).memberAfterInsert
-        return lastOptions
+        options.value(for: value) { Shared(value) }
     }
 
     /// The shared copy of `cron`'s expression (`cron` itself the first time).
     mutating func share(_ cron: Shared<CronExpression>) -> Shared<CronExpression> {
-        if let lastCron, lastCron == cron { return lastCron }
-        let shared = crons.insert(cron).memberAfterInsert
-        lastCron = shared
-        return shared
-    }
-
-    /// Points `spec` at the shared copies of its options and expression.
-    mutating func share(_ spec: inout TaskSpec) {
-        spec.withUniqueFields { fields in
-            fields.sharedOptions = share(fields.sharedOptions.value)
-            if let cron = fields.sharedCron { fields.sharedCron = share(cron) }
-        }
-    }
-}
-
-extension TaskSpec {
-    /// Calls `body` with the fields, copying them first if another spec shares them.
-    mutating func withUniqueFields(_ body: (inout Fields) -> Void) {
-        makeStorageUnique()
-        body(&storage.fields)
+        crons.value(for: cron) { cron }
     }
 }
