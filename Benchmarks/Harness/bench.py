@@ -17,6 +17,9 @@ import time
 from datetime import datetime
 
 HK, PLUGINS, VENV_PY, WORK = sys.argv[1:5]
+# Absolute: the generated configurations name them, and the daemon resolves relative paths against the
+# configuration's folder (a relative plugin folder there loads no plugin and every slot shows as missing).
+PLUGINS, WORK = os.path.abspath(PLUGINS), os.path.abspath(WORK)
 WORKLOADS = sys.argv[5:] or ["steady", "burst", "idle", "reload"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
