@@ -8,15 +8,16 @@ import Synchronization
 ///
 /// Thread safety: `Sendable`; the list is a `Mutex`.
 final class EndedRuns: Sendable {
-    private let results = Mutex<[(serial: UInt64, completion: RunCompletion)]>([])
+    private let results = Mutex<[RunRelay.End]>([])
 
-    /// Leaves the result of the run `serial`; called on the thread that ran it.
-    func add(serial: UInt64, completion: RunCompletion) {
-        results.withLock { $0.append((serial, completion)) }
+    /// Leaves the result of the run `serial`, whose plugin call began at `startedAt`; called on the thread that ran
+    /// it.
+    func add(serial: UInt64, completion: RunCompletion, startedAt: Micros) {
+        results.withLock { $0.append((serial, completion, startedAt)) }
     }
 
     /// Takes every result left since the last call, oldest first.
-    func takeAll() -> [(serial: UInt64, completion: RunCompletion)] {
+    func takeAll() -> [RunRelay.End] {
         results.withLock { results in
             guard !results.isEmpty else { return [] }
             defer { results.removeAll(keepingCapacity: true) }

@@ -6,12 +6,21 @@ extension Scheduler {
     /// for ten thousand slots on a slow machine, short enough that an event in between (which undoes it) is rare.
     static let armLead: Micros = 100_000
 
+    /// How long before an armed instant the loop releases its slots (`releaseArmed`): the state machine's decisions,
+    /// the offers and the first calls are handed out then, and the pool threads wait for the instant themselves
+    /// (`callRelaying`). Waking the loop at the instant and handing the calls over from there cost 0.2-0.5 ms of
+    /// every run's lateness (the alarm thread, the actor's thread, a pool thread, each woken in turn).
+    static let releaseLead: Micros = 2_000
+
     /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start. How many
     /// start at the instant and how long the others keep their order are the state machine's (`machine.armed`).
     struct ArmedCalls {
         let instant: Micros
         /// In the state machine's order (`Armed.runs`).
         let calls: [PreparedCall]
+        /// The relay's offers of the calls that wait in line at the instant (all but the first `starting`), made
+        /// with the calls: at the release they are published at once.
+        let offers: [RunRelay.Offer]
         /// The history row ids handed to them.
         let ids: Range<Int64>
     }
@@ -41,20 +50,24 @@ extension Scheduler {
             calls.append(prepareCall(run, id: nextRunID, task: task))
             nextRunID += 1
         }
-        armedCalls = ArmedCalls(instant: wake, calls: calls, ids: first..<nextRunID)
+        let offers = calls[armed.starting...].map(RunRelay.Offer.init)
+        armedCalls = ArmedCalls(instant: wake, calls: calls, offers: offers, ids: first..<nextRunID)
     }
 
-    /// When the armed instant has come: starts the armed runs that have a free slot, offers the others to the
-    /// relay in line order, then records them (the state machine's decisions, history rows, events) while pool
-    /// threads already call them. Calls ready for an instant an event disarmed are let go here.
+    /// When the armed instant is at most `releaseLead` away or has come: hands the armed runs that have a free slot
+    /// to the pool and offers the others to the relay in line order, all to start at the instant (a pool thread
+    /// waits for it, and no offer is taken before it), then records them as of the instant (the state machine's
+    /// decisions, history rows, events) while pool threads already wait or call. Calls ready for an instant an event
+    /// disarmed are let go here.
     func releaseArmed(now: Micros) {
         guard let armed = armedCalls else { return }
         guard let decided = machine.armed, decided.instant == armed.instant else {
             forgetArmedCalls()
             return
         }
-        guard now >= armed.instant else { return }
-        guard machine.canReleaseArmed(now: now) else {
+        guard now >= armed.instant - Self.releaseLead else { return }
+        let startAt = max(now, armed.instant)
+        guard machine.canReleaseArmed(now: startAt) else {
             // Too late for a task's `max_lateness`: advance decides the slots (as missed).
             machine.disarm()
             forgetArmedCalls()
@@ -63,16 +76,17 @@ extension Scheduler {
         armedCalls = nil
         // Offers first: the first runs may end before the rest is recorded, and their threads go on with the line.
         let starting = decided.starting
-        let offers = armed.calls[starting...].map(RunRelay.Offer.init)
-        let (validUntil, overflow) = now.addingReportingOverflow(decided.maxWait)
-        let claims = relay.publish(offers, heldBackTasks: [], validUntil: overflow ? .max : validUntil, now: now)
+        let offers = armed.offers
+        let (validUntil, overflow) = startAt.addingReportingOverflow(decided.maxWait)
+        let claims = relay.publish(
+            offers, heldBackTasks: [], validUntil: overflow ? .max : validUntil, notBefore: startAt, now: now)
         let callRelaying = self.callRelaying
-        for call in armed.calls[..<starting] { launches.append { callRelaying(call, now) } }
+        for call in armed.calls[..<starting] { launches.append { callRelaying(call, startAt) } }
         for claim in claims { launches.append { callRelaying(claim.offer.call, claim.startedAt) } }
         submitLaunches()
 
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
-        let released = machine.releaseArmed(now: now)!
+        let released = machine.releaseArmed(now: startAt)!
         relayCursor = machine.nextTicket - 1
         for (index, run) in released.runs.enumerated() {
             let call = armed.calls[index]
@@ -83,11 +97,11 @@ extension Scheduler {
             var record = record(for: run, plugin: call.task.plugin.name, status: starts ? .running : .queued)
             record.id = call.id
             if starts {
-                record.startedAt = now
+                record.startedAt = startAt
                 recorder.enqueue(.insert(record, settlingPlan: nil))
-                begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: now, control: call.control))
+                begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: startAt, control: call.control))
             } else {
-                record.queuedAt = now
+                record.queuedAt = startAt
                 recorder.enqueue(.insert(record, settlingPlan: nil))
                 offered[run.serial] = offers[index - starting]
                 followQueued(run, id: call.id, reason: machine.freeSlotReason)
@@ -107,11 +121,12 @@ extension Scheduler {
     /// The instant whose slots have calls ready (for tests).
     var armedInstant: Micros? { armedCalls?.instant }
 
-    /// When the loop should wake for the state machine's next wake-up `wake`: then, or `armLead` before it when
-    /// that instant may be armed.
+    /// When the loop should wake for the state machine's next wake-up `wake`: then, `armLead` before it when that
+    /// instant may be armed, or `releaseLead` before it when it is armed.
     func loopWakeup(after wake: Micros?) -> Micros? {
         guard let wake else { return nil }
-        guard armedCalls == nil, wake != lastArmedInstant, case .running = phase else { return wake }
-        return wake - Self.armLead
+        guard case .running = phase else { return wake }
+        if let armed = armedCalls { return armed.instant == wake ? wake - Self.releaseLead : wake }
+        return wake != lastArmedInstant ? wake - Self.armLead : wake
     }
 }

@@ -55,7 +55,9 @@ extension Scheduler {
 
     private func keep(_ taken: RunRelay.Taken) {
         recordClaims(taken.claims)
-        for end in taken.ends { endedRuns.add(serial: end.serial, completion: end.completion) }
+        for end in taken.ends {
+            endedRuns.add(serial: end.serial, completion: end.completion, startedAt: end.startedAt)
+        }
         if !taken.ends.isEmpty { doorbell.ring() }
     }
 

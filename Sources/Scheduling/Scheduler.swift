@@ -312,8 +312,8 @@ public actor Scheduler: Service {
         // and before its own end.
         let relayed = relay.take()
         recordClaims(relayed.claims)
-        for (serial, completion) in endedRuns.takeAll() { complete(serial: serial, completion: completion) }
-        for (serial, completion) in relayed.ends { complete(serial: serial, completion: completion) }
+        for end in endedRuns.takeAll() { complete(end) }
+        for end in relayed.ends { complete(end) }
     }
 
     private func beginShutdown() {
@@ -587,20 +587,38 @@ public actor Scheduler: Service {
     /// task without a group it leaves the end with the relay, in the same step taking the relay's next offer for
     /// the freed slot, and carries that call out on the same thread; again when that one returns, until no offer
     /// is left. Made once, in `init`.
+    ///
+    /// The first call may come before its start: a slot released ahead of its instant (`releaseLead`), or a run the
+    /// state machine started from the line meanwhile. The thread waits for it (at most `releaseLead`: a later
+    /// start is a wall-clock step, not an early release), its end reports when the call really began, and a stop
+    /// requested while it waits (shutdown, cancel) ends the run without calling the plugin.
     static func callRelaying(relay: RunRelay, clock: any SchedulerClock, endedRuns: EndedRuns, doorbell: Doorbell)
         -> @Sendable (PreparedCall, Micros) -> Void
     {
         return { first, firstStart in
             var (call, startedAt) = (first, firstStart)
+            var completion: RunCompletion?
+            let earliest = max(firstStart, first.run.scheduledAt)
+            let now = clock.now()
+            if earliest > now, earliest - now <= releaseLead {
+                if clock.block(until: earliest, stopRequested: { first.control.isStopRequested }) {
+                    startedAt = clock.now()
+                } else {
+                    completion = .returned(RunResult(
+                        status: .cancelled, message: "asked to stop before it began; the plugin was not called",
+                        output: nil))
+                }
+            }
             while true {
-                let completion = call.execute(startedAt: startedAt)
+                let ended = completion ?? call.execute(startedAt: startedAt)
+                completion = nil
                 guard let slotTask = call.slotTask else {
-                    endedRuns.add(serial: call.run.serial, completion: completion)
+                    endedRuns.add(serial: call.run.serial, completion: ended, startedAt: startedAt)
                     doorbell.ring()
                     return
                 }
                 // The claim and the end are left in one step: the loop learns of the start with the end.
-                let next = relay.end((call.run.serial, completion), slotOf: slotTask, now: clock.now())
+                let next = relay.end((call.run.serial, ended, startedAt), slotOf: slotTask, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
                 (call, startedAt) = (next.offer.call, next.startedAt)
@@ -658,18 +676,26 @@ public actor Scheduler: Service {
 
     /// Records how a run ended (nil: abandoned at shutdown) and applies what follows (the next queued start, a
     /// retry, dependents); called by the loop, which performs the resulting actions next.
-    private func complete(serial: UInt64, completion: RunCompletion?) {
+    private func complete(_ end: RunRelay.End) {
+        complete(serial: end.serial, completion: end.completion, began: end.startedAt)
+    }
+
+    /// Records how run `serial` ended; `began`: when its plugin call began, if the pool thread said (the row's start
+    /// becomes that when it differs from the recorded one: a run released ahead of its slot's instant).
+    private func complete(serial: UInt64, completion: RunCompletion?, began: Micros? = nil) {
         guard let run = active.removeValue(forKey: serial) else { return }
         configOverrides[serial] = nil
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
+        let start = began ?? run.startedAt
         recorder.enqueue(.finish(
-            id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output))
+            id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
+            startedAt: start == run.startedAt ? nil : start))
         ended[serial] = .init(id: run.id, error: outcome.error)
         func metadata() -> Logger.Metadata {
             var metadata: Logger.Metadata = [
                 "task.name": "\(run.run.task)", "run.id": "\(run.id)", "status": "\(outcome.status.rawValue)",
-                "duration.ms": "\(Double(now - run.startedAt) / 1000)",
+                "duration.ms": "\(Double(now - start) / 1000)",
             ]
             if let error = outcome.error { metadata["error"] = "\(error)" }
             return metadata
@@ -687,7 +713,7 @@ public actor Scheduler: Service {
             logger.debug("run.finished", metadata: metadata())
         }
         emit(.finished(
-            task: run.run.task, runID: run.id, status: outcome.status, durationMicros: now - run.startedAt))
+            task: run.run.task, runID: run.id, status: outcome.status, durationMicros: now - start))
         if completion != nil, let instance = run.task.instance {
             let key = ObjectIdentifier(instance)
             instanceUse[key]?.runs -= 1

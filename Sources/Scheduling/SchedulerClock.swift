@@ -15,6 +15,22 @@ public protocol SchedulerClock: Sendable {
     /// Makes the alarm that wakes the scheduler loop (`ring` rings its doorbell). The default sleeps on this clock
     /// in a task.
     func makeAlarm(ring: @escaping @Sendable () -> Void) -> any SchedulerAlarm
+    /// Blocks the calling thread (a pool thread, never a cooperative one) until `now() >= deadline`, or until
+    /// `stopRequested()` turns true. Used for the few milliseconds between a slot's early release and its instant
+    /// (`Scheduler.releaseLead`).
+    /// - Returns: true when the deadline came; false when asked to stop first.
+    func block(until deadline: Micros, stopRequested: () -> Bool) -> Bool
+}
+
+extension SchedulerClock {
+    /// Looks at the clock every 100 microseconds: a test clock moves only when the test moves it.
+    public func block(until deadline: Micros, stopRequested: () -> Bool) -> Bool {
+        while now() < deadline {
+            if stopRequested() { return false }
+            usleep(100)
+        }
+        return !stopRequested()
+    }
 }
 
 /// The system's real-time clock.
@@ -39,6 +55,20 @@ public struct SystemClock: SchedulerClock {
     /// A thread of its own that wakes within tens of microseconds of each deadline (`ThreadAlarm`).
     public func makeAlarm(ring: @escaping @Sendable () -> Void) -> any SchedulerAlarm {
         ThreadAlarm(clock: self, ring: ring)
+    }
+
+    /// Sleeps for the time left to the deadline as the wall clock reads it now, on the monotonic clock (a wall-clock
+    /// step meanwhile neither stretches nor cuts the wait; the waits this is for last a few milliseconds), then looks
+    /// at `stopRequested` once. The caller's timer slack applies: pool threads lower theirs to 1 us.
+    public func block(until deadline: Micros, stopRequested: () -> Bool) -> Bool {
+        let remaining = deadline - now()
+        if remaining > 0, !stopRequested() {
+            var wait = timespec(tv_sec: Int(remaining / 1_000_000), tv_nsec: Int(remaining % 1_000_000) * 1_000)
+            var left = timespec()
+            // EINTR (a signal handled on this thread): sleep on for what is left.
+            while clock_nanosleep(CLOCK_MONOTONIC, 0, &wait, &left) == EINTR { wait = left }
+        }
+        return !stopRequested()
     }
 
     /// Sleeps in steps of at most a minute, re-reading the wall clock after each, so a wall-clock step or a

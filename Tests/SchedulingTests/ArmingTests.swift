@@ -3,6 +3,7 @@ import Cron
 @testable import History
 @testable import PluginHost
 @testable import Scheduling
+import Synchronization
 import Testing
 
 /// Slots decided ahead of their instant (`arm`), started when it comes (`releaseArmed`), and put back on the timer
@@ -231,6 +232,56 @@ import Testing
         #expect(rows.dropFirst(3).allSatisfy { $0.queuedAt == instant }, "the others waited in line from the instant")
     }
 
+    /// A scheduler like `armed()` whose plugin notes the test clock's time at each call, moved to half
+    /// `releaseLead` before the instant: its slots are released, and pool threads wait for the instant.
+    func released() async throws -> (SchedulerFixture, CallTimes, Task<Void, any Error>) {
+        let calls = CallTimes()
+        let fixture = try SchedulerFixture(Self.names, maxRunning: 3) { _ in calls.note() }
+        calls.attach(fixture.clock)
+        let run = fixture.start()
+        try await fixture.untilDispatching()
+        fixture.clock.advance(to: instant - 50_000)
+        await SchedulerRelayTests.until("the slots to be armed") { await fixture.scheduler.armedInstant == instant }
+        fixture.clock.advance(to: instant - Scheduler.releaseLead / 2)
+        await SchedulerRelayTests.until("the slots to be released") { await fixture.scheduler.load == (3, 27) }
+        // Give a pool thread that would call early every chance to do so.
+        await SchedulerRelayTests.until("the pool's threads") { await fixture.scheduler.pool.threadCount >= 1 }
+        for _ in 0..<1_000 { await Task.yield() }
+        return (fixture, calls, run)
+    }
+
+    @Test func slotsReleasedAheadOfTheirInstantCallNoPluginBeforeItAndAreRecordedFromIt() async throws {
+        let (fixture, calls, run) = try await released()
+        #expect(calls.times.isEmpty, "released, but no plugin is called before the instant")
+        #expect(await fixture.scheduler.machine.armedInstant == nil)
+        fixture.clock.advance(to: instant)
+        try await fixture.events.next(30) { if case .finished = $0 { true } else { false } }
+        #expect(calls.times == Array(repeating: instant, count: 30), "every call at the instant")
+        #expect(fixture.scheduler.relay.claimedCount == 27)
+        run.cancel()
+        try await run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 100)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+        #expect(rows.map(\.task) == Self.names.sorted(), "one row per slot")
+        #expect(rows.allSatisfy { row in
+            row.status == .succeeded && row.scheduledAt == instant && row.startedAt == instant
+        })
+        #expect(rows.dropFirst(3).allSatisfy { $0.queuedAt == instant })
+    }
+
+    @Test func aShutdownWhileReleasedRunsWaitForTheirInstantCallsNoPlugin() async throws {
+        let (fixture, calls, run) = try await released()
+        run.cancel()
+        try await run.value
+        // The instant comes after the stop request: the waiting threads see the request, not the instant.
+        fixture.clock.advance(to: instant + second)
+        for _ in 0..<1_000 { await Task.yield() }
+        #expect(calls.times.isEmpty, "no plugin called")
+        let rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.count == 30)
+        #expect(rows.allSatisfy { $0.status == .cancelled || $0.status == .interrupted })
+        #expect(rows.filter { $0.status == .cancelled && $0.queuedAt != nil }.count == 27)
+    }
+
     @Test(arguments: Event.allCases)
     func anEventBeforeTheInstantLeavesItsSlotsToBeDecidedWhenItComes(_ event: Event) async throws {
         let (fixture, concurrency, run) = try await armed()
@@ -274,4 +325,13 @@ import Testing
             #expect(slots.allSatisfy { $0.status == .succeeded })
         }
     }
+}
+
+/// The test clock's time at each plugin call.
+final class CallTimes: Sendable {
+    private let state = Mutex<(clock: TestClock?, times: [Micros])>((nil, []))
+
+    func attach(_ clock: TestClock) { state.withLock { $0.clock = clock } }
+    func note() { state.withLock { $0.times.append($0.clock!.now()) } }
+    var times: [Micros] { state.withLock { $0.times } }
 }

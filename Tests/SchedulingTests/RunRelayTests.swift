@@ -159,9 +159,9 @@ import Testing
     @Test func endsTakeOffersInOrderAndTheLoopGetsEachClaimBeforeAnyEnd() throws {
         let relay = RunRelay()
         #expect(relay.publish(try offers(["b", "c"]), heldBackTasks: [], validUntil: t0 + second, now: t0).isEmpty)
-        #expect(relay.end((100, ok), slotOf: "a", now: t0 + 1)?.offer.call.run.task == "b")
-        #expect(relay.end((1, ok), slotOf: "b", now: t0 + 2)?.offer.call.run.task == "c")
-        #expect(relay.end((2, ok), slotOf: "c", now: t0 + 3) == nil)
+        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0 + 1)?.offer.call.run.task == "b")
+        #expect(relay.end((1, ok, t0), slotOf: "b", now: t0 + 2)?.offer.call.run.task == "c")
+        #expect(relay.end((2, ok, t0), slotOf: "c", now: t0 + 3) == nil)
         let taken = relay.take()
         #expect(taken.claims.map(\.offer.call.run.task) == ["b", "c"])
         #expect(taken.claims.map(\.startedAt) == [t0 + 1, t0 + 2])
@@ -173,24 +173,48 @@ import Testing
     @Test func theSlotOfAHeldBackTaskIsNotTakenAndExpiredOffersAreNot() throws {
         let relay = RunRelay()
         _ = relay.publish(try offers(["b"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
-        #expect(relay.end((100, ok), slotOf: "q", now: t0) == nil, "q's end frees the slot of q's own waiting run")
-        #expect(relay.end((101, ok), slotOf: "a", now: t0 + second + 1) == nil, "expired: a run may be overdue")
-        #expect(relay.end((102, ok), slotOf: "a", now: t0 + second)?.offer.call.run.task == "b")
+        #expect(relay.end((100, ok, t0), slotOf: "q", now: t0) == nil, "q's end frees the slot of q's own waiting run")
+        #expect(relay.end((101, ok, t0), slotOf: "a", now: t0 + second + 1) == nil, "expired: a run may be overdue")
+        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0 + second)?.offer.call.run.task == "b")
         #expect(relay.take().ends.map(\.serial) == [100, 101, 102], "every end reaches the loop")
     }
 
     @Test func aSlotLeftWithNothingToTakeGoesToTheNextOffer() throws {
         let relay = RunRelay()
-        #expect(relay.end((100, ok), slotOf: "a", now: t0) == nil)
-        #expect(relay.end((101, ok), slotOf: "q", now: t0) == nil)
+        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0) == nil)
+        #expect(relay.end((101, ok, t0), slotOf: "q", now: t0) == nil)
         let claims = relay.publish(try offers(["b", "c"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0 + 5)
         #expect(claims.map(\.offer.call.run.task) == ["b"], "one idle slot (a's); q's end went to the loop first")
         #expect(claims.map(\.startedAt) == [t0 + 5])
         #expect(relay.openOffers == 1)
         // Once the loop has taken the ends, their slots are the state machine's to give away.
         #expect(relay.take().ends.count == 2)
-        #expect(relay.end((102, ok), slotOf: "a", now: t0 + 6)?.offer.call.run.task == "c")
+        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0 + 6)?.offer.call.run.task == "c")
         #expect(relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: t0 + 7).isEmpty)
+    }
+
+    @Test func offersReleasedAheadOfTheirInstantAreNotTakenBeforeIt() throws {
+        let relay = RunRelay()
+        let instant = t0 + 2_000
+        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0) == nil)
+        let claims = relay.publish(
+            try offers(["b", "c", "d", "e"]), heldBackTasks: [], validUntil: t0 + second, notBefore: instant,
+            now: t0 + 1)
+        #expect(claims.map(\.offer.call.run.task) == ["b"], "the idle slot gets the first offer")
+        #expect(claims.map(\.startedAt) == [instant], "to start at the instant, not when it was published")
+        #expect(relay.end((101, ok, t0), slotOf: "a", now: instant - 1) == nil, "no offer is taken before the instant")
+        // A later publication (the loop's walk, with no instant of its own) does not make them due sooner; the slot
+        // left idle just before the instant gets the next offer, again from the instant.
+        let later = relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: instant - 1)
+        #expect(later.map(\.offer.call.run.task) == ["c"])
+        #expect(later.map(\.startedAt) == [instant])
+        #expect(relay.end((102, ok, t0), slotOf: "a", now: instant - 1) == nil)
+        #expect(relay.end((103, ok, t0), slotOf: "a", now: instant)?.offer.call.run.task == "d")
+        #expect(relay.take().ends.map(\.serial) == [100, 101, 102, 103])
+        // Withdrawing everything forgets the instant too.
+        _ = relay.revokeAll()
+        _ = relay.publish(try offers(["f"]), heldBackTasks: [], validUntil: t0 + second, now: t0)
+        #expect(relay.end((104, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "f")
     }
 
     @Test func anOfferIsEitherWithdrawnOrClaimedNeverBoth() throws {
@@ -198,16 +222,16 @@ import Testing
         let made = try offers(["b", "c", "d"])
         _ = relay.publish(made, heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
         #expect(relay.withdraw(made[1]))
-        #expect(relay.end((100, ok), slotOf: "a", now: t0)?.offer.call.run.task == "b")
+        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "b")
         #expect(!relay.withdraw(made[0]), "claimed already: it runs")
-        #expect(relay.end((101, ok), slotOf: "a", now: t0)?.offer.call.run.task == "d", "c was withdrawn")
+        #expect(relay.end((101, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "d", "c was withdrawn")
         // Withdrawing everything hands over the claims and ends not yet taken, and forgets the held-back tasks.
         _ = relay.publish(try offers(["e"]), heldBackTasks: [], validUntil: t0 + second, now: t0)
         let taken = relay.revokeAll()
         #expect(taken.claims.map(\.offer.call.run.task) == ["b", "d"])
         #expect(taken.ends.map(\.serial) == [100, 101])
         #expect(relay.openOffers == 0)
-        #expect(relay.end((102, ok), slotOf: "a", now: t0) == nil)
+        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0) == nil)
     }
 }
 
