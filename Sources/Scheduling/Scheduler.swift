@@ -101,6 +101,9 @@ public actor Scheduler: Service {
         nonisolated(unsafe) var stopReason: StopReason?
         /// Asked to stop because the daemon is shutting down (its row then says so). Only used on the actor.
         nonisolated(unsafe) var stoppedForShutdown = false
+        /// False while the start of a run handed out ahead of its instant is not known yet (`begin`). Only used on
+        /// the actor.
+        nonisolated(unsafe) var startAnnounced = true
 
         init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros, control: RunControl = RunControl()) {
             self.id = id
@@ -627,20 +630,31 @@ public actor Scheduler: Service {
     }
 
     /// Follows a run whose plugin call starts now (launched here, or started by a pool thread from an offer):
-    /// counts its instance in use, logs and announces the start.
+    /// counts its instance in use, logs and announces the start. A run handed out ahead of its instant
+    /// (`releaseLead`) is announced when it ends, with the start its pool thread reports: until then its start is a
+    /// plan, not a measurement, and the lateness it would give (`run.started`, the fire-lateness metric) a guess.
     func begin(_ run: ActiveRun) {
         active[run.run.serial] = run
         if let instance = run.task.instance {
             instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
         }
+        if max(run.startedAt, run.run.scheduledAt) > clock.now() {
+            run.startAnnounced = false
+            return
+        }
+        announceStart(of: run, at: run.startedAt)
+    }
+
+    private func announceStart(of run: ActiveRun, at startedAt: Micros) {
+        run.startAnnounced = true
         // The plugin's own lines get the run's metadata where they are logged (the executor adds it, on the pool
         // thread); this line carries it itself, built only when the line is logged.
         logger.log(level: successLogLevel, "run.started", metadata: [
             "task.name": "\(run.run.task)", "run.id": "\(run.id)", "plugin.name": "\(run.task.plugin.name)",
             "trigger": "\(run.run.trigger.rawValue)", "attempt": "\(run.run.attempt)",
-            "lateness.us": "\(run.startedAt - run.run.scheduledAt)",
+            "lateness.us": "\(startedAt - run.run.scheduledAt)",
         ])
-        emit(.started(task: run.run.task, runID: run.id, latenessMicros: run.startedAt - run.run.scheduledAt))
+        emit(.started(task: run.run.task, runID: run.id, latenessMicros: startedAt - run.run.scheduledAt))
     }
 
     /// The level of the lines about runs that go well (`run.started`, a successful `run.finished`): `info`, or
@@ -688,6 +702,7 @@ public actor Scheduler: Service {
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
         let start = began ?? run.startedAt
+        if !run.startAnnounced { announceStart(of: run, at: start) }
         recorder.enqueue(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
             startedAt: start == run.startedAt ? nil : start))

@@ -254,9 +254,12 @@ import Testing
         let (fixture, calls, run) = try await released()
         #expect(calls.times.isEmpty, "released, but no plugin is called before the instant")
         #expect(await fixture.scheduler.machine.armedInstant == nil)
+        let unannounced = await fixture.scheduler.active.values.filter { !$0.startAnnounced }.count
+        #expect(unannounced == 3, "a start handed out ahead is announced (log line, lateness metric) once it is known")
         fixture.clock.advance(to: instant)
         try await fixture.events.next(30) { if case .finished = $0 { true } else { false } }
         #expect(calls.times == Array(repeating: instant, count: 30), "every call at the instant")
+        #expect(await fixture.scheduler.active.isEmpty)
         #expect(fixture.scheduler.relay.claimedCount == 27)
         run.cancel()
         try await run.value
