@@ -591,42 +591,47 @@ public actor Scheduler: Service {
     /// the freed slot, and carries that call out on the same thread; again when that one returns, until no offer
     /// is left. Made once, in `init`.
     ///
-    /// The first call may come before its start: a slot released ahead of its instant (`releaseLead`), or a run the
-    /// state machine started from the line meanwhile. The thread waits for it (at most `releaseLead`: a later
-    /// start is a wall-clock step, not an early release), its end reports when the call really began, and a stop
-    /// requested while it waits (shutdown, cancel) ends the run without calling the plugin.
+    /// A call may come before its start: a slot released ahead of its instant (`releaseLead`), a run the state
+    /// machine started from the line meanwhile, or an offer of such a run claimed early. The thread waits for it (at
+    /// most `releaseLead`: a later start is a wall-clock step, not an early release), the run's end reports when the
+    /// call really began, and a stop requested while it waits (shutdown, cancel) ends the run without calling the
+    /// plugin.
     static func callRelaying(relay: RunRelay, clock: any SchedulerClock, endedRuns: EndedRuns, doorbell: Doorbell)
         -> @Sendable (PreparedCall, Micros) -> Void
     {
         return { first, firstStart in
             var (call, startedAt) = (first, firstStart)
-            var completion: RunCompletion?
-            let earliest = max(firstStart, first.run.scheduledAt)
-            let now = clock.now()
-            if earliest > now, earliest - now <= releaseLead {
-                if clock.block(until: earliest, stopRequested: { first.control.isStopRequested }) {
-                    startedAt = clock.now()
+            while true {
+                let completion: RunCompletion
+                if let began = start(of: call, recordedAt: startedAt, clock: clock) {
+                    startedAt = began
+                    completion = call.execute(startedAt: began)
                 } else {
                     completion = .returned(RunResult(
                         status: .cancelled, message: "asked to stop before it began; the plugin was not called",
                         output: nil))
                 }
-            }
-            while true {
-                let ended = completion ?? call.execute(startedAt: startedAt)
-                completion = nil
                 guard let slotTask = call.slotTask else {
-                    endedRuns.add(serial: call.run.serial, completion: ended, startedAt: startedAt)
+                    endedRuns.add(serial: call.run.serial, completion: completion, startedAt: startedAt)
                     doorbell.ring()
                     return
                 }
                 // The claim and the end are left in one step: the loop learns of the start with the end.
-                let next = relay.end((call.run.serial, ended, startedAt), slotOf: slotTask, now: clock.now())
+                let next = relay.end((call.run.serial, completion, startedAt), slotOf: slotTask, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
                 (call, startedAt) = (next.offer.call, next.startedAt)
             }
         }
+    }
+
+    /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of now by at most
+    /// `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
+    static func start(of call: PreparedCall, recordedAt: Micros, clock: any SchedulerClock) -> Micros? {
+        let earliest = max(recordedAt, call.run.scheduledAt)
+        let now = clock.now()
+        guard earliest > now, earliest - now <= releaseLead else { return recordedAt }
+        return clock.block(until: earliest, stopRequested: { call.control.isStopRequested }) ? clock.now() : nil
     }
 
     /// Follows a run whose plugin call starts now (launched here, or started by a pool thread from an offer):

@@ -217,6 +217,54 @@ import Testing
         #expect(relay.end((104, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "f")
     }
 
+    /// Runs that note the test clock's time when they are called.
+    struct ClockNotingExecutor: RunExecutor {
+        let times: CallTimes
+        func execute(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger) -> RunCompletion {
+            times.note()
+            return .returned(RunResult(status: .ok, message: "", output: nil))
+        }
+    }
+
+    @Test func aPoolThreadThatTakesAnOfferAheadOfItsSlotWaitsForTheSlotsInstant() async throws {
+        let clock = TestClock(t0)
+        let times = CallTimes()
+        times.attach(clock)
+        let instant = t0 + Scheduler.releaseLead / 2
+        let plugin = try SchedulerFixture.plugin()
+        let zone = try TimeZoneRules(identifier: "UTC")
+        func call(_ name: String, serial: UInt64, at slot: Micros) -> PreparedCall {
+            let task = ScheduledTask(
+                spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
+                plugin: plugin, instance: nil)
+            return PreparedCall(
+                run: PendingRun(serial: serial, task: name, trigger: .schedule, scheduledAt: slot), id: Int64(serial),
+                task: task, callTask: task, executor: ClockNotingExecutor(times: times), control: RunControl(),
+                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        // A run of the next instant offered without that instant (as when a reload withdrew the released offers
+        // and the line was offered again): the relay hands it to the first thread whose run ends.
+        let relay = RunRelay()
+        _ = relay.publish(
+            [RunRelay.Offer(call("b", serial: 2, at: instant))], heldBackTasks: [], validUntil: t0 + second, now: t0)
+        let body = Scheduler.callRelaying(relay: relay, clock: clock, endedRuns: EndedRuns(), doorbell: Doorbell())
+        let first = call("a", serial: 1, at: t0)
+        BlockingThreadPool(name: "test").submit { body(first, t0) }
+        await SchedulerRelayTests.until("a's call") { times.times.count == 1 }
+        await SchedulerRelayTests.until("b's claim") { relay.claimedCount == 1 }
+        for _ in 0..<1_000 { await Task.yield() }
+        #expect(times.times == [t0], "b is taken, but not called before its slot")
+        clock.advance(to: instant)
+        await SchedulerRelayTests.until("b's call") { times.times.count == 2 }
+        #expect(times.times == [t0, instant])
+        var ends: [RunRelay.End] = []
+        await SchedulerRelayTests.until("both ends") {
+            ends += relay.take().ends
+            return ends.count == 2
+        }
+        #expect(ends.map(\.startedAt) == [t0, instant], "b's end says when its call began")
+    }
+
     @Test func anOfferIsEitherWithdrawnOrClaimedNeverBoth() throws {
         let relay = RunRelay()
         let made = try offers(["b", "c", "d"])
