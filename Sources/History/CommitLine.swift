@@ -15,15 +15,38 @@ import Synchronization
 /// `commit` runs on GRDB's serial writer queue and owns the transaction (it decides what a failure means for its
 /// entries). Thread safety: `Sendable`; the line is a `Mutex`.
 final class CommitLine<Entry: Sendable>: Sendable {
-    private struct Line {
+    /// The line and the rule for when its commits start (kept apart from the queue so it can be tested step by
+    /// step). Every method is called under the lock.
+    struct Line {
         var entries: [Entry] = []
         var committing = false
+
+        /// Adds an entry. Returns how long after now the next commit should start when this entry leads an idle
+        /// line (`gather`, plus `hold`), nil when a commit is on its way already and will take it.
+        mutating func append(_ entry: Entry, gather: Int, hold: Int) -> Int? {
+            entries.append(entry)
+            defer { committing = true }
+            return committing ? nil : gather + max(0, hold)
+        }
+
+        /// Takes the batch a commit applies.
+        mutating func take() -> [Entry] {
+            defer { entries.removeAll(keepingCapacity: true) }
+            return entries
+        }
+
+        /// After a commit: whether another one is needed now for entries that joined meanwhile (it starts `gather`
+        /// later: nobody holds it).
+        mutating func committed() -> Bool {
+            committing = !entries.isEmpty
+            return committing
+        }
     }
 
     private let writer: any DatabaseWriter
     private let line = Mutex(Line())
     private let commit: @Sendable (Database, [Entry]) -> Void
-    private let gather: DispatchTimeInterval?
+    private let gather: Int
 
     /// Creates a line committing through `writer`; `commit` applies one batch.
     /// - Parameter gatherMicros: how long a commit waits for more entries to join (0: it starts at once).
@@ -33,36 +56,27 @@ final class CommitLine<Entry: Sendable>: Sendable {
     ) {
         self.writer = writer
         self.commit = commit
-        self.gather = gatherMicros > 0 ? .microseconds(gatherMicros) : nil
+        self.gather = max(0, gatherMicros)
     }
 
-    /// Adds an entry; it is committed with the next batch.
-    func append(_ entry: Entry) {
-        let leads = line.withLock { line in
-            line.entries.append(entry)
-            defer { line.committing = true }
-            return !line.committing
-        }
-        if leads { scheduleCommit() }
+    /// Adds an entry; it is committed with the next batch. `holdMicros`: if the entry starts a batch, the batch waits
+    /// that much longer before its gather window (rows of runs released ahead of their instant: their window starts
+    /// at the instant, so that their starts and outcomes join them).
+    func append(_ entry: Entry, holdMicros: Int = 0) {
+        let delay = line.withLock { $0.append(entry, gather: gather, hold: holdMicros) }
+        if let delay { scheduleCommit(after: delay) }
     }
 
-    private func scheduleCommit() {
-        guard let gather else { return commitNext() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + gather) { self.commitNext() }
+    private func scheduleCommit(after micros: Int) {
+        guard micros > 0 else { return commitNext() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds(micros)) { self.commitNext() }
     }
 
     private func commitNext() {
         writer.asyncWriteWithoutTransaction { db in
-            let batch = self.line.withLock { line in
-                defer { line.entries.removeAll(keepingCapacity: true) }
-                return line.entries
-            }
+            let batch = self.line.withLock { $0.take() }
             self.commit(db, batch)
-            let more = self.line.withLock { line in
-                line.committing = !line.entries.isEmpty
-                return line.committing
-            }
-            if more { self.scheduleCommit() }
+            if self.line.withLock({ $0.committed() }) { self.scheduleCommit(after: self.gather) }
         }
     }
 }

@@ -71,9 +71,12 @@ public final class HistoryWriter: Sendable {
     /// since.
     var pendingChanges: Int { unwritten.value.load(ordering: .acquiring) }
 
-    /// Queues a change; returns at once.
-    public func enqueue(_ change: Change) {
-        append(.change(change))
+    /// Queues a change; returns at once. `holdMicros`: if the change starts a batch, the batch's gather window
+    /// starts that much later (the scheduler's rows of runs released ahead of their instant: the window then starts
+    /// at the instant, and the runs' starts and outcomes fold into their rows; a change still never waits more than
+    /// the window after its run began).
+    public func enqueue(_ change: Change, holdMicros: Int = 0) {
+        append(.change(change), holdMicros: holdMicros)
     }
 
     /// Calls `body` (on the writer's queue) once every change queued before this call is committed or failed.
@@ -97,9 +100,9 @@ public final class HistoryWriter: Sendable {
         }
     }
 
-    private func append(_ entry: Entry) {
+    private func append(_ entry: Entry, holdMicros: Int = 0) {
         if case .change = entry { unwritten.value.add(1, ordering: .relaxed) }
-        line.append(entry)
+        line.append(entry, holdMicros: holdMicros)
     }
 
     /// Applies a batch in one transaction (a failing change alone is rolled back), then answers its replies and

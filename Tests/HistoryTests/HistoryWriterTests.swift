@@ -160,6 +160,30 @@ import Testing
 
 /// A batch's rows, starts and outcomes go to SQLite as multi-row statements; what they write must be exactly what
 /// one statement per change wrote, a bad row must cost only itself, and a taken slot is still told apart.
+/// When the group-commit line starts a commit: `gather` after the entry that finds it idle, later by that entry's
+/// hold (rows of runs released ahead of their instant), and never again for entries that join a commit on its way.
+@Suite struct CommitLineTests {
+    @Test func theEntryThatLeadsAnIdleLineSetsTheCommitsStartItsHoldDelaysIt() {
+        var line = CommitLine<Int>.Line()
+        var delays = [line.append(1, gather: 5_000, hold: 2_000), line.append(2, gather: 5_000, hold: 9_000)]
+        #expect(delays == [7_000, nil], "the window starts after the leader's hold; a commit on its way takes 2 too")
+        var batch = line.take()
+        var again = line.committed()
+        #expect(batch == [1, 2] && !again, "nothing joined meanwhile: the line is idle again")
+        delays = [line.append(3, gather: 5_000, hold: 0), line.append(4, gather: 5_000, hold: -10)]
+        batch = line.take()
+        #expect(delays == [5_000, nil] && batch == [3, 4])
+        delays = [line.append(5, gather: 5_000, hold: 0)]
+        again = line.committed()
+        #expect(delays == [nil] && again, "joined during the commit: another commit, a window later")
+        batch = line.take()
+        again = line.committed()
+        #expect(batch == [5] && !again)
+        delays = [line.append(6, gather: 0, hold: -10)]
+        #expect(delays == [0], "a negative hold counts as none")
+    }
+}
+
 @Suite struct HistoryWriterMultiRowTests {
     func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .running) -> RunRecord {
         RunRecord(
