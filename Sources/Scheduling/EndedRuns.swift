@@ -10,9 +10,9 @@ import Synchronization
 final class EndedRuns: Sendable {
     private let results = Mutex<[RunRelay.End]>([])
 
-    /// Leaves the result of the run `serial`, whose plugin call began at `startedAt`; called on the thread that ran
-    /// it.
-    func add(serial: UInt64, completion: RunCompletion, startedAt: Micros) {
+    /// Leaves the result of the run `serial`, whose plugin call began at `startedAt` (nil: it was not called); called
+    /// on the thread that ran it.
+    func add(serial: UInt64, completion: RunCompletion, startedAt: Micros?) {
         results.withLock { $0.append((serial, completion, startedAt)) }
     }
 

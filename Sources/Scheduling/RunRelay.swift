@@ -47,8 +47,9 @@ final class RunRelay: Sendable {
     }
 
     /// A run whose call returned, and when its plugin call actually began (a run the loop launched is recorded from
-    /// the launch, or from its slot's instant when it was released ahead of it; its row gets this start instead).
-    typealias End = (serial: UInt64, completion: RunCompletion, startedAt: Micros)
+    /// the launch, or from its slot's instant when it was released ahead of it; its row gets this start instead);
+    /// nil when the plugin was not called (asked to stop while it waited for its instant).
+    typealias End = (serial: UInt64, completion: RunCompletion, startedAt: Micros?)
 
     /// What the loop takes at each turn: the claims, then the ends of the runs the relay looked after. The loop
     /// records every claim before any end (a claim was made before the end whose slot it took).

@@ -603,7 +603,8 @@ public actor Scheduler: Service {
             var (call, startedAt) = (first, firstStart)
             while true {
                 let completion: RunCompletion
-                if let began = start(of: call, recordedAt: startedAt, clock: clock) {
+                let began = start(of: call, recordedAt: startedAt, clock: clock)
+                if let began {
                     startedAt = began
                     completion = call.execute(startedAt: began)
                 } else {
@@ -612,12 +613,12 @@ public actor Scheduler: Service {
                         output: nil))
                 }
                 guard let slotTask = call.slotTask else {
-                    endedRuns.add(serial: call.run.serial, completion: completion, startedAt: startedAt)
+                    endedRuns.add(serial: call.run.serial, completion: completion, startedAt: began)
                     doorbell.ring()
                     return
                 }
                 // The claim and the end are left in one step: the loop learns of the start with the end.
-                let next = relay.end((call.run.serial, completion, startedAt), slotOf: slotTask, now: clock.now())
+                let next = relay.end((call.run.serial, completion, began), slotOf: slotTask, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
                 (call, startedAt) = (next.offer.call, next.startedAt)
@@ -700,14 +701,15 @@ public actor Scheduler: Service {
     }
 
     /// Records how run `serial` ended; `began`: when its plugin call began, if the pool thread said (the row's start
-    /// becomes that when it differs from the recorded one: a run released ahead of its slot's instant).
+    /// becomes that when it differs from the recorded one: a run released ahead of its slot's instant). A run
+    /// handed out ahead whose plugin was never called (nil) is never announced as started.
     private func complete(serial: UInt64, completion: RunCompletion?, began: Micros? = nil) {
         guard let run = active.removeValue(forKey: serial) else { return }
         configOverrides[serial] = nil
         let now = clock.now()
         let outcome = Self.outcome(of: run, completion: completion)
         let start = began ?? run.startedAt
-        if !run.startAnnounced { announceStart(of: run, at: start) }
+        if !run.startAnnounced, let began { announceStart(of: run, at: began) }
         recorder.enqueue(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
             startedAt: start == run.startedAt ? nil : start))

@@ -257,7 +257,14 @@ import Testing
         let unannounced = await fixture.scheduler.active.values.filter { !$0.startAnnounced }.count
         #expect(unannounced == 3, "a start handed out ahead is announced (log line, lateness metric) once it is known")
         fixture.clock.advance(to: instant)
-        try await fixture.events.next(30) { if case .finished = $0 { true } else { false } }
+        let events = try await fixture.events.next(60) { event in
+            switch event {
+            case .started, .finished: true
+            default: false
+            }
+        }
+        let lateness = events.compactMap { if case .started(_, _, let late) = $0 { late } else { nil } }
+        #expect(lateness == Array(repeating: 0, count: 30), "each start announced once, from the call's real start")
         #expect(calls.times == Array(repeating: instant, count: 30), "every call at the instant")
         #expect(await fixture.scheduler.active.isEmpty)
         #expect(fixture.scheduler.relay.claimedCount == 27)
@@ -279,6 +286,8 @@ import Testing
         fixture.clock.advance(to: instant + second)
         for _ in 0..<1_000 { await Task.yield() }
         #expect(calls.times.isEmpty, "no plugin called")
+        let started = fixture.events.waiting.filter { if case .started = $0 { true } else { false } }
+        #expect(started.isEmpty, "a run whose plugin was never called is never announced as started")
         let rows = try await fixture.history.runs(RunQuery(limit: 100))
         #expect(rows.count == 30)
         #expect(rows.allSatisfy { $0.status == .cancelled || $0.status == .interrupted })

@@ -317,6 +317,9 @@ final class EventLine: Sendable {
         }?.resume()
     }
 
+    /// The events in the line now, without waiting or taking them.
+    var waiting: [SchedulerEvent] { state.withLock { $0.events } }
+
     /// Waits for `count` events matching `match`, taken out of the line with the others before them; the events
     /// after the last match stay in the line for the next call (a run's end that came before the wait for its start
     /// returned is still there for the wait for its end).
