@@ -187,16 +187,27 @@ def steady():
     window = int(time.time()) + 3
     sleep_until(window)
     cpu0 = proc_cpu(daemon.process.pid)
-    # The soak's base RSS (after SOAK_WARMUP s) and the end of the CPU window, in whichever order they come.
-    for at, what in sorted([(SOAK_WARMUP, "warm"), (STEADY_SECONDS, "cpu")]):
+    soak_seconds = max(SOAK_SECONDS, STEADY_SECONDS)
+    soak_end = window + soak_seconds
+    # The soak's base RSS (after SOAK_WARMUP s), the end of the CPU window, and an RSS sample every 5 s (RSS swings
+    # by a few percent from one read to the next: the growth is also given between the medians of the first minute
+    # after the warm-up and the last minute, which a single swing does not decide).
+    actions = [(SOAK_WARMUP, "warm"), (STEADY_SECONDS, "cpu")] + [(at, "sample") for at in range(0, soak_seconds, 5)]
+    samples = []
+    for at, what in sorted(actions):
         sleep_until(window + at)
         if what == "warm":
             rss_warm = proc_status(daemon.process.pid, "VmRSS")
-        else:
+        elif what == "cpu":
             cpu1 = proc_cpu(daemon.process.pid)
-    soak_end = window + max(SOAK_SECONDS, STEADY_SECONDS)
+        else:
+            samples.append((at, proc_status(daemon.process.pid, "VmRSS")))
     sleep_until(soak_end)
     rss_end = proc_status(daemon.process.pid, "VmRSS")
+    samples.append((soak_seconds, rss_end))
+    first = [rss for at, rss in samples if SOAK_WARMUP <= at < SOAK_WARMUP + 60]
+    last = [rss for at, rss in samples if at > soak_seconds - 60]
+    median = lambda values: sorted(values)[len(values) // 2]
     hwm = proc_status(daemon.process.pid, "VmHWM")
     time.sleep(0.5)
     daemon.stop()
@@ -216,6 +227,8 @@ def steady():
             "seconds": soak_end - window, "warmup": SOAK_WARMUP, "rss_warm_mib": rss_warm / 1024,
             "rss_end_mib": rss_end / 1024,
             "growth_pct": (rss_end - rss_warm) / rss_warm * 100, "expected": soak_expected,
+            "rss_first_minute_mib": median(first) / 1024, "rss_last_minute_mib": median(last) / 1024,
+            "median_growth_pct": (median(last) - median(first)) / median(first) * 100,
             "missing": soak_missing, "doubled": soak_doubled,
         },
     }

@@ -42,6 +42,10 @@ if "steady" in results:
     soak = hk["soak"]
     row(f"soak ({soak['seconds']} s)", f"RSS growth after {soak.get('warmup', 20)} s warm-up", None,
         f"{soak['growth_pct']:+.1f} % ({soak['rss_warm_mib']:.1f}→{soak['rss_end_mib']:.1f} MiB)", goal="< 5 %")
+    if "median_growth_pct" in soak:
+        row(f"soak ({soak['seconds']} s)", "RSS growth, median of the first minute after warm-up → of the last", None,
+            f"{soak['median_growth_pct']:+.1f} % ({soak['rss_first_minute_mib']:.1f}→{soak['rss_last_minute_mib']:.1f} MiB)",
+            goal="< 5 %")
     row(f"soak ({soak['seconds']} s)", "slots missing / doubled", None,
         f"{soak['missing']:,} / {soak['doubled']:,} of {soak['expected']:,}", goal="0 / 0")
 if "burst" in results:
