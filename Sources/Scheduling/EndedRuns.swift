@@ -10,10 +10,9 @@ import Synchronization
 final class EndedRuns: Sendable {
     private let results = Mutex<[RunRelay.End]>([])
 
-    /// Leaves the result of the run `serial`, whose plugin call began at `startedAt` (nil: it was not called); called
-    /// on the thread that ran it.
-    func add(serial: UInt64, completion: RunCompletion, startedAt: Micros?) {
-        results.withLock { $0.append((serial, completion, startedAt)) }
+    /// Leaves how a run ended (`RunRelay.End`: with when its plugin call began); called on the thread that ran it.
+    func add(_ end: RunRelay.End) {
+        results.withLock { $0.append(end) }
     }
 
     /// Takes every result left since the last call, oldest first.

@@ -55,9 +55,7 @@ extension Scheduler {
 
     private func keep(_ taken: RunRelay.Taken) {
         recordClaims(taken.claims)
-        for end in taken.ends {
-            endedRuns.add(serial: end.serial, completion: end.completion, startedAt: end.startedAt)
-        }
+        for end in taken.ends { endedRuns.add(end) }
         if !taken.ends.isEmpty { doorbell.ring() }
     }
 

@@ -613,7 +613,7 @@ public actor Scheduler: Service {
                         output: nil))
                 }
                 guard let slotTask = call.slotTask else {
-                    endedRuns.add(serial: call.run.serial, completion: completion, startedAt: began)
+                    endedRuns.add((call.run.serial, completion, began))
                     doorbell.ring()
                     return
                 }
@@ -629,10 +629,15 @@ public actor Scheduler: Service {
     /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of now by at most
     /// `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
     static func start(of call: PreparedCall, recordedAt: Micros, clock: any SchedulerClock) -> Micros? {
-        let earliest = max(recordedAt, call.run.scheduledAt)
-        let now = clock.now()
-        guard earliest > now, earliest - now <= releaseLead else { return recordedAt }
+        guard let earliest = waitedFor(call.run, recordedAt: recordedAt, now: clock.now()) else { return recordedAt }
         return clock.block(until: earliest, stopRequested: { call.control.isStopRequested }) ? clock.now() : nil
+    }
+
+    /// The instant a pool thread waits for before calling `run`, recorded as starting at `recordedAt`: the later of
+    /// that and its slot, when it is ahead of `now` by at most `releaseLead`; nil when the call is made at once.
+    static func waitedFor(_ run: PendingRun, recordedAt: Micros, now: Micros) -> Micros? {
+        let earliest = max(recordedAt, run.scheduledAt)
+        return earliest > now && earliest - now <= releaseLead ? earliest : nil
     }
 
     /// Follows a run whose plugin call starts now (launched here, or started by a pool thread from an offer):
@@ -644,7 +649,7 @@ public actor Scheduler: Service {
         if let instance = run.task.instance {
             instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
         }
-        if max(run.startedAt, run.run.scheduledAt) > clock.now() {
+        if Self.waitedFor(run.run, recordedAt: run.startedAt, now: clock.now()) != nil {
             run.startAnnounced = false
             return
         }
