@@ -38,7 +38,7 @@ fi
 echo "run.sh: $("$venv/bin/python" -c 'import apscheduler, croniter; print("APScheduler", apscheduler.__version__, "croniter", croniter.__version__)' 2>/dev/null || "$venv/bin/pip" list 2>/dev/null | grep -iE 'apscheduler|croniter' | tr '\n' ' ')" >&2
 
 daemon_workloads=()
-rm -f "$work/results.json" "$work/cron.json"
+rm -f "$work/results.json" "$work/cron.json" "$work/floor.json"
 for workload in "${workloads[@]}"; do
     case "$workload" in
         cron)
@@ -51,7 +51,16 @@ for workload in "${workloads[@]}"; do
                 > "$work/cron.json"
             echo "bench: cron done: $(cat "$work/cron.json")" >&2
             ;;
-        steady | burst | idle | reload) daemon_workloads+=("$workload") ;;
+        steady)
+            daemon_workloads+=("$workload")
+            # The lateness floor of this machine: the steady workload's 1,000 no-op calls a second on 10 threads
+            # with no scheduler at all (Benchmarks/Floor/floor.c), 10 s.
+            echo "bench: floor ..." >&2
+            cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I Sources/PluginABI/include \
+                -o "$work/floor" Benchmarks/Floor/floor.c -ldl
+            "$work/floor" "$work/plugins/libnoop.so" 10 10 > "$work/floor.json"
+            ;;
+        burst | idle | reload) daemon_workloads+=("$workload") ;;
         *) echo "run.sh: unknown workload $workload" >&2; exit 2 ;;
     esac
 done

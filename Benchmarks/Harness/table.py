@@ -16,7 +16,7 @@ def load(name):
     return json.load(open(path)) if os.path.exists(path) else {}
 
 
-results, cron = load("results.json"), load("cron.json")
+results, cron, floor = load("results.json"), load("cron.json"), load("floor.json")
 rows = []
 
 
@@ -37,6 +37,10 @@ if "steady" in results:
         goal="all")
     row("steady", "lateness p50 (ms)", aps["p50"], hk["p50"], goal="≤ 0.2")
     row("steady", "lateness p99 (ms)", aps["p99"], hk["p99"], goal="≤ 1")
+    if floor:
+        # Not a scheduler: the same calls with nothing around them (Benchmarks/Floor), for how far from it each is.
+        row("steady", "floor of this machine: p50 / p99 (ms), no scheduler", None,
+            f"{floor['p50_us'] / 1000:.3f} / {floor['p99_us'] / 1000:.3f}")
     row("steady", "CPU per fire (µs)", aps["cpu_us_per_fire"], hk["cpu_us_per_fire"], goal="≤ 20")
     row("steady", "peak RSS (MiB)", aps["hwm_mib"], hk["hwm_mib"])
     soak = hk["soak"]
