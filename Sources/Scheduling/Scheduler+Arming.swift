@@ -7,8 +7,8 @@ extension Scheduler {
     static let armLead: Micros = 100_000
 
     /// How long before an armed instant the loop releases its slots (`releaseArmed`): the state machine's decisions,
-    /// the offers and the first calls are handed out then, and the pool threads wait for the instant themselves
-    /// (`callRelaying`). Waking the loop at the instant and handing the calls over from there cost 0.2-0.5 ms of
+    /// the instant's line and its first calls are handed out then, and the pool threads wait for the instant
+    /// themselves (`callLine`). Waking the loop at the instant and handing the calls over from there cost 0.2-0.5 ms of
     /// every run's lateness (the alarm thread, the actor's thread, a pool thread, each woken in turn).
     static let releaseLead: Micros = 2_000
 
@@ -18,9 +18,6 @@ extension Scheduler {
         let instant: Micros
         /// In the state machine's order (`Armed.runs`).
         let calls: [PreparedCall]
-        /// The relay's offers of the calls that wait in line at the instant (all but the first `starting`), made
-        /// with the calls: at the release they are published at once.
-        let offers: [RunRelay.Offer]
         /// The history row ids handed to them.
         let ids: Range<Int64>
     }
@@ -50,15 +47,14 @@ extension Scheduler {
             calls.append(prepareCall(run, id: nextRunID, task: task))
             nextRunID += 1
         }
-        let offers = calls[armed.starting...].map(RunRelay.Offer.init)
-        armedCalls = ArmedCalls(instant: wake, calls: calls, offers: offers, ids: first..<nextRunID)
+        armedCalls = ArmedCalls(instant: wake, calls: calls, ids: first..<nextRunID)
     }
 
-    /// When the armed instant is at most `releaseLead` away or has come: hands the armed runs that have a free slot
-    /// to the pool and offers the others to the relay in line order, all to start at the instant (a pool thread
-    /// waits for it, and no offer is taken before it), then records them as of the instant (the state machine's
-    /// decisions, history rows, events) while pool threads already wait or call. Calls ready for an instant an event
-    /// disarmed are let go here.
+    /// When the armed instant is at most `releaseLead` away or has come: makes the instant's line of calls
+    /// (`ReleasedLine`) and hands its first calls, the armed runs that have a free slot, to the pool; the threads
+    /// wait for the instant, and each whose run ends takes the next call of the line. Then records the runs as of
+    /// the instant (the state machine's decisions, history rows, events) while pool threads already wait or call.
+    /// Calls ready for an instant an event disarmed are let go here.
     func releaseArmed(now: Micros) {
         guard let armed = armedCalls else { return }
         guard let decided = machine.armed, decided.instant == armed.instant else {
@@ -74,15 +70,14 @@ extension Scheduler {
             return
         }
         armedCalls = nil
-        // Offers first: the first runs may end before the rest is recorded, and their threads go on with the line.
+        // The line first: the first runs may end before the rest is recorded, and their threads go on with it.
         let starting = decided.starting
-        let offers = armed.offers
         let (validUntil, overflow) = startAt.addingReportingOverflow(decided.maxWait)
-        let claims = relay.publish(
-            offers, heldBackTasks: [], validUntil: overflow ? .max : validUntil, notBefore: startAt, now: now)
-        let callRelaying = self.callRelaying
-        for call in armed.calls[..<starting] { launches.append { callRelaying(call, startAt) } }
-        for claim in claims { launches.append { callRelaying(claim.offer.call, claim.startedAt) } }
+        let line = ReleasedLine(
+            calls: armed.calls, starting: starting, startAt: startAt, validUntil: overflow ? .max : validUntil)
+        lines.append(line)
+        let callLine = self.callLine
+        for index in 0..<starting { launches.append { callLine(line, index) } }
         submitLaunches()
 
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
@@ -107,7 +102,7 @@ extension Scheduler {
             } else {
                 record.queuedAt = startAt
                 recorder.enqueue(.insert(record, settlingPlan: nil), holdMicros: hold)
-                offered[run.serial] = offers[index - starting]
+                lined[run.serial] = (line, index)
                 followQueued(run, id: call.id, reason: machine.freeSlotReason)
             }
         }

@@ -41,6 +41,11 @@ extension Scheduler {
     /// Withdraws every open offer and records the runs pool threads started from them: before a reload, an
     /// operator's cancel or shutdown changes what may be offered.
     func revokeOffers() {
+        for line in lines { line.close() }
+        lined.removeAll()
+        let lineEnds = collectLines()
+        for end in lineEnds { endedRuns.add(end) }
+        if !lineEnds.isEmpty { doorbell.ring() }
         let taken = relay.revokeAll()
         offered.removeAll()
         relayCursor = 0
@@ -62,6 +67,11 @@ extension Scheduler {
     /// Withdraws the offer of a run the state machine starts or drops itself.
     /// - Returns: false when a pool thread took it first: the run is running, and its claim records it.
     func withdrawOffer(of serial: UInt64) -> Bool {
+        if let entry = lined[serial] {
+            guard entry.line.withdraw(entry.index) else { return false }
+            lined[serial] = nil
+            return true
+        }
         guard let offer = offered[serial] else { return true }
         guard relay.withdraw(offer) else { return false }
         offered[serial] = nil
@@ -80,5 +90,30 @@ extension Scheduler {
             begin(ActiveRun(
                 id: call.id, run: call.run, task: call.task, startedAt: claim.startedAt, control: call.control))
         }
+    }
+}
+
+extension Scheduler {
+    /// Records the runs pool threads started from released lines since the last look (as `recordClaims` does for
+    /// the relay's) and returns the ends they left, for the caller to record after every claim. Lines whose calls
+    /// are all done with are let go.
+    func collectLines() -> [RunRelay.End] {
+        guard !lines.isEmpty else { return [] }
+        var ends: [RunRelay.End] = []
+        for line in lines {
+            let collected = line.collect()
+            for (call, startedAt) in collected.claims {
+                lined[call.run.serial] = nil
+                queued[call.run.serial] = nil
+                lineClaims += 1
+                machine.adoptRelayed(call.run, at: startedAt)
+                recorder.enqueue(.markStarted(id: call.id, at: startedAt))
+                begin(ActiveRun(
+                    id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control))
+            }
+            ends += collected.ends
+        }
+        lines.removeAll { $0.isSettled }
+        return ends
     }
 }

@@ -76,6 +76,15 @@ public actor Scheduler: Service {
     var offered: [UInt64: RunRelay.Offer] = [:]
     /// The ticket of the last waiting run the relay walk looked at (0: walk from the front of the line).
     var relayCursor: UInt64 = 0
+    /// The lines of released instants whose calls are not all ended and collected (`Scheduler+Arming`).
+    var lines: [ReleasedLine] = []
+    /// Where each run waiting in a released line is, by serial (withdrawn, or recorded from its claim, before the
+    /// state machine acts on the run), like `offered` for the relay's offers.
+    var lined: [UInt64: (line: ReleasedLine, index: Int)] = [:]
+    /// What a pool thread does with a released line (`callLine`), made once.
+    let callLine: @Sendable (ReleasedLine, Int) -> Void
+    /// Runs that pool threads started from released lines since the scheduler was made (for tests).
+    var lineClaims = 0
     /// Calls made ready for slots decided ahead of their instant (`Scheduler+Arming`).
     var armedCalls: ArmedCalls?
     /// The last instant the loop tried to arm (each is tried once).
@@ -134,6 +143,7 @@ public actor Scheduler: Service {
             logger.error("history.write.failed", metadata: ["error": "\(message)", "changes": "\(changes)"])
         }
         self.callRelaying = Self.callRelaying(relay: relay, clock: clock, endedRuns: endedRuns, doorbell: doorbell)
+        self.callLine = Self.callLine(clock: clock, doorbell: doorbell)
         self.alarm = clock.makeAlarm { [doorbell] in doorbell.ring() }
     }
 
@@ -315,8 +325,10 @@ public actor Scheduler: Service {
         // and before its own end.
         let relayed = relay.take()
         recordClaims(relayed.claims)
+        let lineEnds = collectLines()
         for end in endedRuns.takeAll() { complete(end) }
         for end in relayed.ends { complete(end) }
+        for end in lineEnds { complete(end) }
     }
 
     private func beginShutdown() {
@@ -622,6 +634,33 @@ public actor Scheduler: Service {
                 doorbell.ring()
                 guard let next else { return }
                 (call, startedAt) = (next.offer.call, next.startedAt)
+            }
+        }
+    }
+
+    /// What a pool thread does with a released instant's line (`ReleasedLine`), from its call `first` on: carries
+    /// it out (waiting for its start first, as `callRelaying` does), claims the next waiting call, then publishes
+    /// the end and rings; again with the claimed call, until the line has none left for it. Made once, in `init`.
+    static func callLine(clock: any SchedulerClock, doorbell: Doorbell) -> @Sendable (ReleasedLine, Int) -> Void {
+        return { line, first in
+            var index = first
+            while true {
+                let call = line.calls[index]
+                let began = start(of: call, recordedAt: line.start(of: index), clock: clock)
+                let completion: RunCompletion
+                if let began {
+                    completion = call.execute(startedAt: began)
+                } else {
+                    completion = .returned(RunResult(
+                        status: .cancelled, message: "asked to stop before it began; the plugin was not called",
+                        output: nil))
+                }
+                // The claim before the end: the loop learns of the start with the end whose slot it took.
+                let next = line.claim(now: clock.now())
+                line.end(index, completion: completion, startedAt: began)
+                doorbell.ring()
+                guard let next else { return }
+                index = next
             }
         }
     }

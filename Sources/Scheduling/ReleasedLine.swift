@@ -1,0 +1,163 @@
+import Synchronization
+
+/// The calls of one released instant (`Scheduler.releaseArmed`), handed to pool threads through one atomic index.
+///
+/// In the steady workload (1,000 every-second tasks under `max_running: 10`) a second's runs start one after
+/// another on the pool threads, and the hand-over between two runs decided the lateness: through the relay
+/// (`RunRelay`) a pool thread took its lock twice per run (to leave the end and to claim the next offer, in one
+/// step) on objects the scheduler made per run (an offer each) and touched again while it recorded them. Here the
+/// scheduler writes the instant's calls once, at the release, and leaves them: a pool thread whose run ended claims
+/// the next call with an atomic increment and a compare-and-swap on that call's state, and publishes the end with
+/// one store. The median run of a second started 0.38-0.49 ms after its instant instead of 0.80-0.89 ms
+/// (`Benchmarks/README.md`, "A released instant's line").
+///
+/// The rules are the relay's, for one line:
+/// - The first `starting` calls are the runs the state machine started at the release; the others wait in line and
+///   are claimed in order by the threads whose run ended (each thread holds one slot under `max_running`, so no
+///   more run at once than the state machine allows).
+/// - A thread claims the next call before it publishes the end of its own, so the scheduler, which collects a line
+///   front to back (`collect`), sees a start no later than the end whose slot it took, and records every claim it
+///   sees before any end.
+/// - The scheduler withdraws a waiting call before it starts or drops that run itself (`withdraw`); if a thread
+///   claimed it first, the run is running and is recorded from its claim. A reload, an operator's cancel and
+///   shutdown withdraw every waiting call (`close`).
+/// - No call is claimed after `validUntil` (a waiting run may be overdue then: the state machine decides).
+///
+/// Thread safety: pool threads call `claim`, `start(of:)` and `end`; the scheduler (one actor) calls `withdraw`,
+/// `close` and `collect`, and owns the bookkeeping behind them. Each call's start and outcome are written by the one
+/// thread that claimed it (or, for the first `starting`, by the release) before its state is published with a
+/// release store, and read only after an acquire load of that state.
+final class ReleasedLine: @unchecked Sendable {
+    // @unchecked: `starts` and `outcomes` are written and read under the state protocol above; the scheduler's
+    // bookkeeping (`collected`, `front`, `settled`) is touched only by the scheduler's actor.
+
+    /// The instant's calls in line order (`Armed.runs`).
+    let calls: [PreparedCall]
+    /// No call is claimed after this instant.
+    let validUntil: Micros
+
+    /// What a call is in: waiting in line, claimed (running), ended (its outcome is written), or withdrawn.
+    enum State: Int {
+        case waiting = 0, claimed, ended, withdrawn
+    }
+
+    /// The next call a claim looks at.
+    private let next: Atomic<Int>
+    private let states: UnsafeMutablePointer<Atomic<Int>>
+    /// When each claimed call was recorded as starting (the release's instant for the first `starting`).
+    private let starts: UnsafeMutablePointer<Micros>
+    /// Each ended call's end, written before its state turns `ended`.
+    private let outcomes: UnsafeMutablePointer<RunRelay.End?>
+
+    /// The scheduler's: which claims and ends it has recorded, where its next look starts, how many calls are done
+    /// with (ended and recorded, or withdrawn).
+    private var collected: [(claim: Bool, end: Bool)]
+    private var front = 0
+    private var settled = 0
+
+    /// Makes a line of `calls`, the first `starting` of which were started at `startAt` by the release.
+    init(calls: [PreparedCall], starting: Int, startAt: Micros, validUntil: Micros) {
+        precondition((0...calls.count).contains(starting), "starting must be within the calls")
+        self.calls = calls
+        self.validUntil = validUntil
+        next = Atomic(starting)
+        states = .allocate(capacity: calls.count)
+        starts = .allocate(capacity: calls.count)
+        outcomes = .allocate(capacity: calls.count)
+        for index in calls.indices {
+            (states + index).initialize(to: Atomic(index < starting ? State.claimed.rawValue : State.waiting.rawValue))
+            (starts + index).initialize(to: startAt)
+            (outcomes + index).initialize(to: nil)
+        }
+        collected = calls.indices.map { (claim: $0 < starting, end: false) }
+    }
+
+    deinit {
+        states.deinitialize(count: calls.count)
+        states.deallocate()
+        starts.deallocate()
+        outcomes.deinitialize(count: calls.count)
+        outcomes.deallocate()
+    }
+
+    // MARK: - Pool threads
+
+    /// Claims the next waiting call for a thread whose run ended at `now`: its index, or nil when none is left, the
+    /// line was closed, or `now` is past `validUntil`. Call it before publishing that run's end (`end`).
+    func claim(now: Micros) -> Int? {
+        guard now <= validUntil else { return nil }
+        while true {
+            let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard index < calls.count else { return nil }
+            // Written before the state is: read only after the scheduler sees the call claimed. A withdrawn call's
+            // start is never read.
+            starts[index] = now
+            if states[index].compareExchange(
+                expected: State.waiting.rawValue, desired: State.claimed.rawValue, ordering: .acquiringAndReleasing
+            ).exchanged {
+                return index
+            }
+        }
+    }
+
+    /// When the call at `index`, claimed by the calling thread, was recorded as starting.
+    func start(of index: Int) -> Micros { starts[index] }
+
+    /// Publishes how the call at `index`, claimed by the calling thread, ended.
+    func end(_ index: Int, completion: RunCompletion, startedAt: Micros?) {
+        outcomes[index] = (calls[index].run.serial, completion, startedAt)
+        states[index].store(State.ended.rawValue, ordering: .releasing)
+    }
+
+    // MARK: - The scheduler
+
+    /// Withdraws the waiting call at `index`: true when it is withdrawn (now or before), false when a thread claimed
+    /// it (it runs; `collect` reports its claim).
+    func withdraw(_ index: Int) -> Bool {
+        let (exchanged, found) = states[index].compareExchange(
+            expected: State.waiting.rawValue, desired: State.withdrawn.rawValue, ordering: .acquiringAndReleasing)
+        return exchanged || found == State.withdrawn.rawValue
+    }
+
+    /// Withdraws every waiting call: no call is claimed once this returns.
+    func close() {
+        next.store(calls.count, ordering: .relaxed)
+        for index in front..<calls.count { _ = withdraw(index) }
+    }
+
+    /// The claims and ends made since the last look, each once, in line order: the scheduler records every claim
+    /// before any end. A claim made before an end it returns is always among the claims it returns.
+    func collect() -> (claims: [(call: PreparedCall, startedAt: Micros)], ends: [RunRelay.End]) {
+        var claims: [(call: PreparedCall, startedAt: Micros)] = []
+        var ends: [RunRelay.End] = []
+        // Front to back: a thread claims a call behind the one whose end it then publishes, so the claim is seen
+        // when the scan gets there (the end's acquire load makes it visible).
+        for index in front..<calls.count {
+            guard let state = State(rawValue: states[index].load(ordering: .acquiring)), state != .waiting else {
+                continue
+            }
+            if state == .withdrawn {
+                if !collected[index].end {
+                    collected[index].end = true
+                    settled += 1
+                }
+                continue
+            }
+            if !collected[index].claim {
+                collected[index].claim = true
+                claims.append((calls[index], starts[index]))
+            }
+            if state == .ended, !collected[index].end {
+                collected[index].end = true
+                settled += 1
+                ends.append(outcomes[index]!)
+                outcomes[index] = nil
+            }
+        }
+        while front < calls.count, collected[front].end { front += 1 }
+        return (claims, ends)
+    }
+
+    /// Whether every call ended (and was collected) or was withdrawn: the scheduler lets the line go.
+    var isSettled: Bool { settled == calls.count }
+}

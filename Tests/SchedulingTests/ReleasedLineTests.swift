@@ -1,0 +1,153 @@
+import Config
+import Cron
+import Foundation
+import Logging
+@testable import PluginHost
+@testable import Scheduling
+import Synchronization
+import Testing
+
+/// A released instant's line: claims in line order from the first waiting call, none after `validUntil` or a
+/// close, a withdrawn call never runs and a claimed one is never withdrawn, and the scheduler's look reports each
+/// claim once and never an end before the claim that took its slot, also with threads claiming and ending at once.
+@Suite struct ReleasedLineTests {
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    final class Freed: Sendable {
+        let map = Mutex([Int: Int]())
+    }
+
+    let ok = RunCompletion.returned(RunResult(status: .ok, message: "", output: nil))
+
+    func line(_ count: Int, starting: Int, validUntil: Micros = .max) throws -> ReleasedLine {
+        let plugin = try SchedulerFixture.plugin()
+        let zone = try TimeZoneRules(identifier: "UTC")
+        let calls = (0..<count).map { index in
+            let name = "t\(index)"
+            let task = ScheduledTask(
+                spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
+                plugin: plugin, instance: nil)
+            return PreparedCall(
+                run: PendingRun(serial: UInt64(index + 1), task: name, trigger: .schedule, scheduledAt: t0),
+                id: Int64(index + 1), task: task, callTask: task, executor: InProcessExecutor(), control: RunControl(),
+                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        return ReleasedLine(calls: calls, starting: starting, startAt: t0, validUntil: validUntil)
+    }
+
+    @Test func claimsTakeTheWaitingCallsInOrderUntilNoneIsLeftOrTheyExpire() throws {
+        let line = try line(5, starting: 2, validUntil: t0 + second)
+        #expect(line.claim(now: t0 + 10) == 2, "the first call behind the ones the release started")
+        #expect(line.start(of: 2) == t0 + 10)
+        #expect(line.claim(now: t0 + 20) == 3)
+        #expect(line.claim(now: t0 + second + 1) == nil, "none after validUntil: the state machine decides")
+        #expect(line.claim(now: t0 + 30) == 4)
+        #expect(line.claim(now: t0 + 40) == nil, "none left")
+        #expect(line.start(of: 0) == t0, "the release's calls start at its instant")
+    }
+
+    @Test func aWithdrawnCallIsNeverClaimedAndAClaimedOneIsNeverWithdrawn() throws {
+        let line = try line(4, starting: 1)
+        #expect(line.withdraw(1))
+        #expect(line.withdraw(1), "withdrawn already: still true")
+        #expect(line.claim(now: t0) == 2, "the withdrawn call is passed over")
+        #expect(!line.withdraw(2), "claimed: it runs, and its claim records it")
+        line.close()
+        #expect(line.claim(now: t0) == nil, "no claim after a close")
+        #expect(!line.withdraw(2))
+        let collected = line.collect()
+        #expect(collected.claims.map(\.call.id) == [3], "the claim is reported; the release's call 0 is not")
+        #expect(collected.ends.isEmpty)
+        line.end(2, completion: ok, startedAt: t0)
+        line.end(0, completion: ok, startedAt: t0)
+        #expect(!line.isSettled)
+        let last = line.collect()
+        #expect(last.claims.isEmpty, "each claim is reported once")
+        #expect(last.ends.map(\.serial) == [1, 3])
+        #expect(line.isSettled, "every call ended and collected, or withdrawn")
+    }
+
+    @Test func theClaimThatTookASlotIsReportedWithTheEndThatFreedIt() throws {
+        let line = try line(3, starting: 1)
+        // A pool thread's order: claim the next call, then publish the end of its own.
+        let next = line.claim(now: t0 + 5)
+        line.end(0, completion: ok, startedAt: t0)
+        let first = line.collect()
+        #expect(next == 1)
+        #expect(first.claims.map(\.call.run.serial) == [2])
+        #expect(first.claims.map(\.startedAt) == [t0 + 5])
+        #expect(first.ends.map(\.serial) == [1])
+        #expect(first.ends.first?.startedAt == t0)
+        #expect(line.collect().claims.isEmpty && line.collect().ends.isEmpty, "nothing new")
+    }
+
+    /// Threads claim and end as pool threads do while this thread collects and withdraws: every call ends up claimed
+    /// once and ended, or withdrawn and never called; each claim is reported once, and no later than the end of the
+    /// run whose slot it took.
+    @Test func threadsClaimingAndEndingWhileTheSchedulerCollectsAndWithdraws() async throws {
+        let count = 3_000
+        let starting = 4
+        let line = try line(count, starting: starting)
+        let called = (0..<count).map { _ in Counter() }
+        // For each claim, the call whose end the claiming thread published right after it.
+        let freedBy = Freed()
+        let threads = (0..<starting).map { first in
+            Thread {
+                var index = first
+                while true {
+                    called[index].value.add(1, ordering: .relaxed)
+                    let next = line.claim(now: t0)
+                    if let next { freedBy.map.withLock { $0[next] = index } }
+                    line.end(index, completion: ok, startedAt: t0)
+                    guard let next else { return }
+                    index = next
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        var claimedAt: [UInt64: Int] = [:]
+        var endedAt: [UInt64: Int] = [:]
+        var withdrawn: Set<Int> = []
+        var look = 0
+        var generator = SystemRandomNumberGenerator()
+        while !line.isSettled {
+            look += 1
+            // Now and then withdraw a call further back, as the state machine does when it starts or drops one.
+            if look % 7 == 0 {
+                let index = Int.random(in: starting..<count, using: &generator)
+                if line.withdraw(index) { withdrawn.insert(index) }
+            }
+            let collected = line.collect()
+            for claim in collected.claims {
+                #expect(claimedAt[claim.call.run.serial] == nil, "a claim reported twice")
+                claimedAt[claim.call.run.serial] = look
+            }
+            for end in collected.ends {
+                #expect(endedAt[end.serial] == nil, "an end reported twice")
+                endedAt[end.serial] = look
+            }
+            if look > 10_000_000 { break }
+        }
+        #expect(line.isSettled)
+        for index in 0..<count {
+            let serial = UInt64(index + 1)
+            let calls = called[index].value.load(ordering: .relaxed)
+            if withdrawn.contains(index) {
+                #expect(calls == 0, "withdrawn call \(index) was called")
+                #expect(claimedAt[serial] == nil && endedAt[serial] == nil)
+            } else {
+                #expect(calls == 1, "call \(index) made \(calls) times")
+                #expect(endedAt[serial] != nil, "call \(index) ended unreported")
+                if index >= starting { #expect(claimedAt[serial] != nil, "claim of call \(index) unreported") }
+            }
+        }
+        for (claimed, freed) in freedBy.map.withLock({ $0 }) {
+            let claim = claimedAt[UInt64(claimed + 1)] ?? .max
+            let end = endedAt[UInt64(freed + 1)] ?? .min
+            #expect(claim <= end, "call \(claimed)'s claim reported after the end of call \(freed), whose slot it took")
+        }
+        #expect(withdrawn.count + claimedAt.count + starting == count)
+    }
+}
