@@ -12,9 +12,14 @@ import Synchronization
 /// (`Benchmarks/README.md`, "A released instant's line").
 ///
 /// The rules are the relay's, for one line:
-/// - The first `starting` calls are the runs the state machine started at the release; the others wait in line and
-///   are claimed in order by the threads whose run ended (each thread holds one slot under `max_running`, so no
-///   more run at once than the state machine allows).
+/// - The first `starting` calls are the runs the state machine started at the release, one pool thread handed out
+///   for each; the others wait in line and are claimed in order by the threads whose run ended (each thread holds
+///   one slot under `max_running`, so no more run at once than the state machine allows).
+/// - The threads handed out at the release wait for the instant holding no call, then take the first `starting`
+///   calls in order (`takeStarting`); a thread whose run ended takes one of those first, if any is left, before the
+///   waiting line. So a call never waits for one late thread: with two cores busy, a thread woken at the instant
+///   could wait in the run queue for a time slice (2.8 ms here) while the others went through the whole line. A
+///   thread that finds them all taken leaves at once: its slot went on in the thread that took its call.
 /// - A thread claims the next call before it publishes the end of its own, so the scheduler, which collects a line
 ///   front to back (`collect`), sees a start no later than the end whose slot it took, and records every claim it
 ///   sees before any end.
@@ -33,6 +38,10 @@ final class ReleasedLine: @unchecked Sendable {
 
     /// The instant's calls in line order (`Armed.runs`).
     let calls: [PreparedCall]
+    /// The release's instant: the first `starting` calls start at it.
+    let instant: Micros
+    /// How many calls the release started.
+    let starting: Int
     /// No call is claimed after this instant.
     let validUntil: Micros
 
@@ -41,8 +50,11 @@ final class ReleasedLine: @unchecked Sendable {
         case waiting = 0, claimed, ended, withdrawn
     }
 
-    /// The next call a claim looks at.
+    /// The next of the first `starting` calls to hand to a thread.
+    private let nextStarting = Atomic<Int>(0)
+    /// The next waiting call a claim looks at.
     private let next: Atomic<Int>
+    private let closed = Atomic<Bool>(false)
     private let states: UnsafeMutablePointer<Atomic<Int>>
     /// When each claimed call was recorded as starting (the release's instant for the first `starting`).
     private let starts: UnsafeMutablePointer<Micros>
@@ -59,6 +71,8 @@ final class ReleasedLine: @unchecked Sendable {
     init(calls: [PreparedCall], starting: Int, startAt: Micros, validUntil: Micros) {
         precondition((0...calls.count).contains(starting), "starting must be within the calls")
         self.calls = calls
+        instant = startAt
+        self.starting = starting
         self.validUntil = validUntil
         next = Atomic(starting)
         states = .allocate(capacity: calls.count)
@@ -82,9 +96,24 @@ final class ReleasedLine: @unchecked Sendable {
 
     // MARK: - Pool threads
 
-    /// Claims the next waiting call for a thread whose run ended at `now`: its index, or nil when none is left, the
-    /// line was closed, or `now` is past `validUntil`. Call it before publishing that run's end (`end`).
+    /// Takes the next of the calls the release started, for a thread at `now`: its index, or nil when every one
+    /// is taken. These are running already (the state machine started them): neither expiry nor a close holds
+    /// them back.
+    func takeStarting(now: Micros) -> Int? {
+        // Once they are all taken (after the first runs, at every claim), a read: no write to a line every thread
+        // reads.
+        guard nextStarting.load(ordering: .relaxed) < starting else { return nil }
+        let index = nextStarting.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < starting else { return nil }
+        starts[index] = now
+        return index
+    }
+
+    /// Claims the next call for a thread whose run ended at `now`: one the release started, if a thread handed
+    /// out for it has not taken it yet, else the next waiting one; nil when none is left, the line was closed, or
+    /// `now` is past `validUntil`. Call it before publishing that run's end (`end`).
     func claim(now: Micros) -> Int? {
+        if let index = takeStarting(now: now) { return index }
         guard now <= validUntil else { return nil }
         while true {
             let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -119,8 +148,13 @@ final class ReleasedLine: @unchecked Sendable {
         return exchanged || found == State.withdrawn.rawValue
     }
 
-    /// Withdraws every waiting call: no call is claimed once this returns.
+    /// Whether the line was closed (the threads handed out at the release stop waiting for the instant then).
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// Withdraws every waiting call: no waiting call is claimed once this returns (the calls the release started
+    /// still run).
     func close() {
+        closed.store(true, ordering: .releasing)
         next.store(calls.count, ordering: .relaxed)
         for index in front..<calls.count { _ = withdraw(index) }
     }

@@ -77,7 +77,7 @@ extension Scheduler {
             calls: armed.calls, starting: starting, startAt: startAt, validUntil: overflow ? .max : validUntil)
         lines.append(line)
         let callLine = self.callLine
-        for index in 0..<starting { launches.append { callLine(line, index) } }
+        for _ in 0..<starting { launches.append { callLine(line) } }
         submitLaunches()
 
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.

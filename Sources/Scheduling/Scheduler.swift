@@ -82,7 +82,7 @@ public actor Scheduler: Service {
     /// state machine acts on the run), like `offered` for the relay's offers.
     var lined: [UInt64: (line: ReleasedLine, index: Int)] = [:]
     /// What a pool thread does with a released line (`callLine`), made once.
-    let callLine: @Sendable (ReleasedLine, Int) -> Void
+    let callLine: @Sendable (ReleasedLine) -> Void
     /// Runs that pool threads started from released lines since the scheduler was made (for tests).
     var lineClaims = 0
     /// Calls made ready for slots decided ahead of their instant (`Scheduler+Arming`).
@@ -638,15 +638,20 @@ public actor Scheduler: Service {
         }
     }
 
-    /// What a pool thread does with a released instant's line (`ReleasedLine`), from its call `first` on: carries
-    /// it out (waiting for its start first, as `callRelaying` does), claims the next waiting call, then publishes
-    /// the end and rings; again with the claimed call, until the line has none left for it. Made once, in `init`.
-    static func callLine(clock: any SchedulerClock, doorbell: Doorbell) -> @Sendable (ReleasedLine, Int) -> Void {
-        return { line, first in
-            var index = first
+    /// What a pool thread handed out at a release does with the instant's line (`ReleasedLine`): waits for the
+    /// instant holding no call (or until the line is closed), takes the next of the calls the release started (and
+    /// leaves if another thread took them all), carries it out (waiting for its start, as `callRelaying` does), claims
+    /// the next call, then publishes the end and rings; again with the claimed call, until the line has none left
+    /// for it. A call whose run was asked to stop before it began (shutdown, cancel) ends without a plugin call.
+    /// Made once, in `init`.
+    static func callLine(clock: any SchedulerClock, doorbell: Doorbell) -> @Sendable (ReleasedLine) -> Void {
+        return { line in
+            _ = clock.block(until: line.instant, stopRequested: { line.isClosed })
+            guard var index = line.takeStarting(now: clock.now()) else { return }
             while true {
                 let call = line.calls[index]
-                let began = start(of: call, recordedAt: line.start(of: index), clock: clock)
+                let began = call.control.isStopRequested
+                    ? nil : start(of: call, recordedAt: line.start(of: index), clock: clock)
                 let completion: RunCompletion
                 if let began {
                     completion = call.execute(startedAt: began)

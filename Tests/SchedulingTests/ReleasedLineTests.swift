@@ -39,6 +39,9 @@ import Testing
 
     @Test func claimsTakeTheWaitingCallsInOrderUntilNoneIsLeftOrTheyExpire() throws {
         let line = try line(5, starting: 2, validUntil: t0 + second)
+        #expect(line.takeStarting(now: t0) == 0, "the threads handed out at the release take the calls it started")
+        #expect(line.takeStarting(now: t0) == 1)
+        #expect(line.takeStarting(now: t0) == nil)
         #expect(line.claim(now: t0 + 10) == 2, "the first call behind the ones the release started")
         #expect(line.start(of: 2) == t0 + 10)
         #expect(line.claim(now: t0 + 20) == 3)
@@ -48,8 +51,26 @@ import Testing
         #expect(line.start(of: 0) == t0, "the release's calls start at its instant")
     }
 
+    @Test func aThreadWhoseRunEndedTakesAStartedCallALateThreadHasNotTaken() throws {
+        let line = try line(4, starting: 2, validUntil: t0 + second)
+        #expect(line.takeStarting(now: t0) == 0)
+        #expect(line.claim(now: t0 + 5) == 1, "the second started call, before any waiting one")
+        #expect(line.start(of: 1) == t0 + 5, "recorded from when it was taken")
+        #expect(line.takeStarting(now: t0 + 6) == nil, "the late thread leaves: its slot went on in the other")
+        #expect(line.claim(now: t0 + 7) == 2)
+        line.close()
+        #expect(line.isClosed)
+        let late = try self.line(3, starting: 2, validUntil: t0)
+        late.close()
+        #expect(late.claim(now: t0 + second) == 0, "started calls run even after a close and past validUntil")
+        #expect(late.takeStarting(now: t0 + second) == 1)
+        #expect(late.claim(now: t0 + second) == nil)
+    }
+
     @Test func aWithdrawnCallIsNeverClaimedAndAClaimedOneIsNeverWithdrawn() throws {
         let line = try line(4, starting: 1)
+        #expect(line.takeStarting(now: t0) == 0)
+        #expect(!line.withdraw(0), "a call the release started is never withdrawn")
         #expect(line.withdraw(1))
         #expect(line.withdraw(1), "withdrawn already: still true")
         #expect(line.claim(now: t0) == 2, "the withdrawn call is passed over")
@@ -71,6 +92,7 @@ import Testing
 
     @Test func theClaimThatTookASlotIsReportedWithTheEndThatFreedIt() throws {
         let line = try line(3, starting: 1)
+        #expect(line.takeStarting(now: t0) == 0)
         // A pool thread's order: claim the next call, then publish the end of its own.
         let next = line.claim(now: t0 + 5)
         line.end(0, completion: ok, startedAt: t0)
@@ -83,9 +105,9 @@ import Testing
         #expect(line.collect().claims.isEmpty && line.collect().ends.isEmpty, "nothing new")
     }
 
-    /// Threads claim and end as pool threads do while this thread collects and withdraws: every call ends up claimed
-    /// once and ended, or withdrawn and never called; each claim is reported once, and no later than the end of the
-    /// run whose slot it took.
+    /// Threads claim and end as pool threads do while this thread collects and withdraws, one of them coming late:
+    /// every call ends up called once and ended, or withdrawn and never called; never more calls at once than the
+    /// release started; each claim is reported once, and no later than the end of the run whose slot it took.
     @Test func threadsClaimingAndEndingWhileTheSchedulerCollectsAndWithdraws() async throws {
         let count = 3_000
         let starting = 4
@@ -93,11 +115,17 @@ import Testing
         let called = (0..<count).map { _ in Counter() }
         // For each claim, the call whose end the claiming thread published right after it.
         let freedBy = Freed()
-        let threads = (0..<starting).map { first in
+        let running = Counter()
+        let most = Counter()
+        let threads = (0..<starting).map { number in
             Thread {
-                var index = first
+                if number == starting - 1 { usleep(2_000) }  // woken late: its call is likely taken by then
+                guard var index = line.takeStarting(now: t0) else { return }
                 while true {
+                    let now = running.value.add(1, ordering: .relaxed).newValue
+                    most.value.max(now, ordering: .relaxed)
                     called[index].value.add(1, ordering: .relaxed)
+                    running.value.subtract(1, ordering: .relaxed)
                     let next = line.claim(now: t0)
                     if let next { freedBy.map.withLock { $0[next] = index } }
                     line.end(index, completion: ok, startedAt: t0)
@@ -143,11 +171,13 @@ import Testing
                 if index >= starting { #expect(claimedAt[serial] != nil, "claim of call \(index) unreported") }
             }
         }
-        for (claimed, freed) in freedBy.map.withLock({ $0 }) {
+        // A started call taken by a thread whose run ended is not reported as a claim: it ran from the release on.
+        for (claimed, freed) in freedBy.map.withLock({ $0 }) where claimed >= starting {
             let claim = claimedAt[UInt64(claimed + 1)] ?? .max
             let end = endedAt[UInt64(freed + 1)] ?? .min
             #expect(claim <= end, "call \(claimed)'s claim reported after the end of call \(freed), whose slot it took")
         }
         #expect(withdrawn.count + claimedAt.count + starting == count)
+        #expect(most.value.load(ordering: .relaxed) <= starting, "more calls at once than the release started")
     }
 }
