@@ -25,6 +25,10 @@ import Foundation
 ///   (`revokeAll`). A manual run, a pause or a resume need not: they decide new runs, which join the back of the
 ///   line, and leave the runs already waiting as they are.
 ///
+/// The runs of an instant released ahead of it (`Scheduler.releaseArmed`) are not offered here: they go to the pool
+/// threads as one `ReleasedLine`, which hands them over without a lock. The relay offers every other waiting run,
+/// including those of a line the scheduler closed (a reload, a cancel) that still wait.
+///
 /// Thread safety: `Sendable`; the state is guarded by one lock, taken once per run that ends.
 final class RunRelay: Sendable {
     /// A waiting run's call, made ready to be carried out on any pool thread.
