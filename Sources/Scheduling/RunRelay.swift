@@ -73,9 +73,6 @@ final class RunRelay: Sendable {
         var heldBackTasks: Set<String> = []
         /// Offers are not taken after this instant (a waiting run may be overdue then: the loop decides).
         var validUntil: Micros = .min
-        /// Nor before this one (offers of slots released ahead of their instant); only moves forward, until
-        /// `revokeAll`.
-        var notBefore: Micros = .min
         /// Claims made since the relay was created.
         var claimed = 0
         /// `revokeAll` calls since the relay was created.
@@ -87,7 +84,7 @@ final class RunRelay: Sendable {
         }
 
         mutating func nextOffer(at now: Micros) -> Claim? {
-            guard open > 0, now <= validUntil, now >= notBefore else { return nil }
+            guard open > 0, now <= validUntil else { return nil }
             while let offer = offers.popFirst() {
                 guard offer.status == .open else { continue }
                 offer.status = .claimed
@@ -132,21 +129,15 @@ final class RunRelay: Sendable {
         }
     }
 
-    /// Adds offers behind the ones still open (the line's order), with the walk's held-back tasks and expiry, and
-    /// the instant before which none is taken (`notBefore`: slots released ahead of their instant).
+    /// Adds offers behind the ones still open (the line's order), with the walk's held-back tasks and expiry.
     /// - Returns: claims for slots that ended with no offer to take since the loop last looked: nobody runs them
-    ///   yet, the caller hands them to the pool. They start at `now`, or at `notBefore` when that is later.
-    func publish(
-        _ offers: [Offer], heldBackTasks: [String], validUntil: Micros, notBefore: Micros = .min, now: Micros
-    ) -> [Claim] {
+    ///   yet, the caller hands them to the pool. They start at `now`.
+    func publish(_ offers: [Offer], heldBackTasks: [String], validUntil: Micros, now: Micros) -> [Claim] {
         withLock { state in
             state.offers.append(contentsOf: offers)
             state.open += offers.count
             state.heldBackTasks.formUnion(heldBackTasks)
             state.validUntil = validUntil
-            // Offers published later wait behind the earlier ones, so no later publication may make them due sooner.
-            state.notBefore = max(state.notBefore, notBefore)
-            let now = max(now, state.notBefore)
             var claims: [Claim] = []
             while let task = state.idleSlots.last {
                 guard !state.isHeldBack(task) else {
@@ -185,7 +176,6 @@ final class RunRelay: Sendable {
             state.open = 0
             state.heldBackTasks.removeAll()
             state.validUntil = .min
-            state.notBefore = .min
             state.idleSlots.removeAll()
             defer { state.taken = Taken() }
             return state.taken

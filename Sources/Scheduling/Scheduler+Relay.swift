@@ -43,9 +43,7 @@ extension Scheduler {
     func revokeOffers() {
         for line in lines { line.close() }
         lined.removeAll()
-        let lineEnds = collectLines()
-        for end in lineEnds { endedRuns.add(end) }
-        if !lineEnds.isEmpty { doorbell.ring() }
+        park(collectLines())
         let taken = relay.revokeAll()
         offered.removeAll()
         relayCursor = 0
@@ -60,8 +58,13 @@ extension Scheduler {
 
     private func keep(_ taken: RunRelay.Taken) {
         recordClaims(taken.claims)
-        for end in taken.ends { endedRuns.add(end) }
-        if !taken.ends.isEmpty { doorbell.ring() }
+        park(taken.ends)
+    }
+
+    /// Leaves ends taken outside the loop's turn for its next one (after the claims recorded with them).
+    private func park(_ ends: [RunRelay.End]) {
+        for end in ends { endedRuns.add(end) }
+        if !ends.isEmpty { doorbell.ring() }
     }
 
     /// Withdraws the offer of a run the state machine starts or drops itself.
@@ -82,14 +85,19 @@ extension Scheduler {
     /// their rows are marked started, and they are followed like any run the loop launched.
     func recordClaims(_ claims: [RunRelay.Claim]) {
         for claim in claims {
-            let call = claim.offer.call
-            offered[call.run.serial] = nil
-            queued[call.run.serial] = nil
-            machine.adoptRelayed(call.run, at: claim.startedAt)
-            recorder.enqueue(.markStarted(id: call.id, at: claim.startedAt))
-            begin(ActiveRun(
-                id: call.id, run: call.run, task: call.task, startedAt: claim.startedAt, control: call.control))
+            offered[claim.offer.call.run.serial] = nil
+            recordStart(of: claim.offer.call, at: claim.startedAt)
         }
+    }
+
+    /// Records a waiting run that a pool thread started by itself at `startedAt` (from the relay or a released
+    /// line): it leaves the line, the state machine counts it running, its row is marked started, and it is
+    /// followed like any run the loop launched.
+    private func recordStart(of call: PreparedCall, at startedAt: Micros) {
+        queued[call.run.serial] = nil
+        machine.adoptRelayed(call.run, at: startedAt)
+        recorder.enqueue(.markStarted(id: call.id, at: startedAt))
+        begin(ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control))
     }
 }
 
@@ -104,12 +112,8 @@ extension Scheduler {
             let collected = line.collect()
             for (call, startedAt) in collected.claims {
                 lined[call.run.serial] = nil
-                queued[call.run.serial] = nil
                 lineClaims += 1
-                machine.adoptRelayed(call.run, at: startedAt)
-                recorder.enqueue(.markStarted(id: call.id, at: startedAt))
-                begin(ActiveRun(
-                    id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control))
+                recordStart(of: call, at: startedAt)
             }
             ends += collected.ends
         }

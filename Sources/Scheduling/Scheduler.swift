@@ -614,16 +614,8 @@ public actor Scheduler: Service {
         return { first, firstStart in
             var (call, startedAt) = (first, firstStart)
             while true {
-                let completion: RunCompletion
                 let began = start(of: call, recordedAt: startedAt, clock: clock)
-                if let began {
-                    startedAt = began
-                    completion = call.execute(startedAt: began)
-                } else {
-                    completion = .returned(RunResult(
-                        status: .cancelled, message: "asked to stop before it began; the plugin was not called",
-                        output: nil))
-                }
+                let completion = carryOut(call, began: began)
                 guard let slotTask = call.slotTask else {
                     endedRuns.add((call.run.serial, completion, began))
                     doorbell.ring()
@@ -652,14 +644,7 @@ public actor Scheduler: Service {
                 let call = line.calls[index]
                 let began = call.control.isStopRequested
                     ? nil : start(of: call, recordedAt: line.start(of: index), clock: clock)
-                let completion: RunCompletion
-                if let began {
-                    completion = call.execute(startedAt: began)
-                } else {
-                    completion = .returned(RunResult(
-                        status: .cancelled, message: "asked to stop before it began; the plugin was not called",
-                        output: nil))
-                }
+                let completion = carryOut(call, began: began)
                 // The claim before the end: the loop learns of the start with the end whose slot it took.
                 let next = line.claim(now: clock.now())
                 line.end(index, completion: completion, startedAt: began)
@@ -668,6 +653,16 @@ public actor Scheduler: Service {
                 index = next
             }
         }
+    }
+
+    /// Calls the plugin for `call` from `began`; nil: the run was asked to stop before it began, and it ends
+    /// `cancelled` without a plugin call.
+    static func carryOut(_ call: PreparedCall, began: Micros?) -> RunCompletion {
+        guard let began else {
+            return .returned(RunResult(
+                status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
+        }
+        return call.execute(startedAt: began)
     }
 
     /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of now by at most

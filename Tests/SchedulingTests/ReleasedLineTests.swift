@@ -1,7 +1,4 @@
-import Config
-import Cron
 import Foundation
-import Logging
 @testable import PluginHost
 @testable import Scheduling
 import Synchronization
@@ -22,18 +19,7 @@ import Testing
     let ok = RunCompletion.returned(RunResult(status: .ok, message: "", output: nil))
 
     func line(_ count: Int, starting: Int, validUntil: Micros = .max) throws -> ReleasedLine {
-        let plugin = try SchedulerFixture.plugin()
-        let zone = try TimeZoneRules(identifier: "UTC")
-        let calls = (0..<count).map { index in
-            let name = "t\(index)"
-            let task = ScheduledTask(
-                spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
-                plugin: plugin, instance: nil)
-            return PreparedCall(
-                run: PendingRun(serial: UInt64(index + 1), task: name, trigger: .schedule, scheduledAt: t0),
-                id: Int64(index + 1), task: task, callTask: task, executor: InProcessExecutor(), control: RunControl(),
-                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        }
+        let calls = try (0..<count).map { try PreparedCall.fixture("t\($0)", serial: UInt64($0 + 1)) }
         return ReleasedLine(calls: calls, starting: starting, startAt: t0, validUntil: validUntil)
     }
 

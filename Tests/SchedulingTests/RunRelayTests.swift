@@ -141,16 +141,8 @@ import Testing
 /// and an offer is either withdrawn or claimed, never both.
 @Suite struct RunRelayTests {
     func offers(_ names: [String]) throws -> [RunRelay.Offer] {
-        let plugin = try SchedulerFixture.plugin()
-        let zone = try TimeZoneRules(identifier: "UTC")
-        return names.enumerated().map { index, name in
-            let task = ScheduledTask(
-                spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
-                plugin: plugin, instance: nil)
-            return RunRelay.Offer(PreparedCall(
-                run: PendingRun(serial: UInt64(index + 1), task: name, trigger: .schedule, scheduledAt: t0),
-                id: Int64(index + 1), task: task, callTask: task, executor: InProcessExecutor(), control: RunControl(),
-                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        try names.enumerated().map { index, name in
+            RunRelay.Offer(try PreparedCall.fixture(name, serial: UInt64(index + 1)))
         }
     }
 
@@ -193,30 +185,6 @@ import Testing
         #expect(relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: t0 + 7).isEmpty)
     }
 
-    @Test func offersReleasedAheadOfTheirInstantAreNotTakenBeforeIt() throws {
-        let relay = RunRelay()
-        let instant = t0 + 2_000
-        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0) == nil)
-        let claims = relay.publish(
-            try offers(["b", "c", "d", "e"]), heldBackTasks: [], validUntil: t0 + second, notBefore: instant,
-            now: t0 + 1)
-        #expect(claims.map(\.offer.call.run.task) == ["b"], "the idle slot gets the first offer")
-        #expect(claims.map(\.startedAt) == [instant], "to start at the instant, not when it was published")
-        #expect(relay.end((101, ok, t0), slotOf: "a", now: instant - 1) == nil, "no offer is taken before the instant")
-        // A later publication (the loop's walk, with no instant of its own) does not make them due sooner; the slot
-        // left idle just before the instant gets the next offer, again from the instant.
-        let later = relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: instant - 1)
-        #expect(later.map(\.offer.call.run.task) == ["c"])
-        #expect(later.map(\.startedAt) == [instant])
-        #expect(relay.end((102, ok, t0), slotOf: "a", now: instant - 1) == nil)
-        #expect(relay.end((103, ok, t0), slotOf: "a", now: instant)?.offer.call.run.task == "d")
-        #expect(relay.take().ends.map(\.serial) == [100, 101, 102, 103])
-        // Withdrawing everything forgets the instant too.
-        _ = relay.revokeAll()
-        _ = relay.publish(try offers(["f"]), heldBackTasks: [], validUntil: t0 + second, now: t0)
-        #expect(relay.end((104, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "f")
-    }
-
     /// Runs that note the test clock's time when they are called.
     struct ClockNotingExecutor: RunExecutor {
         let times: CallTimes
@@ -231,24 +199,17 @@ import Testing
         let times = CallTimes()
         times.attach(clock)
         let instant = t0 + Scheduler.releaseLead / 2
-        let plugin = try SchedulerFixture.plugin()
-        let zone = try TimeZoneRules(identifier: "UTC")
-        func call(_ name: String, serial: UInt64, at slot: Micros) -> PreparedCall {
-            let task = ScheduledTask(
-                spec: TaskSpec(name: name, plugin: plugin.name, schedule: nil, cron: nil), schedule: nil, zone: zone,
-                plugin: plugin, instance: nil)
-            return PreparedCall(
-                run: PendingRun(serial: serial, task: name, trigger: .schedule, scheduledAt: slot), id: Int64(serial),
-                task: task, callTask: task, executor: ClockNotingExecutor(times: times), control: RunControl(),
-                contextJSON: "{}", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        func call(_ name: String, serial: UInt64, at slot: Micros) throws -> PreparedCall {
+            try PreparedCall.fixture(name, serial: serial, at: slot, executor: ClockNotingExecutor(times: times))
         }
         // A run of the next instant offered without that instant (as when a reload withdrew the released offers
         // and the line was offered again): the relay hands it to the first thread whose run ends.
         let relay = RunRelay()
         _ = relay.publish(
-            [RunRelay.Offer(call("b", serial: 2, at: instant))], heldBackTasks: [], validUntil: t0 + second, now: t0)
+            [RunRelay.Offer(try call("b", serial: 2, at: instant))], heldBackTasks: [], validUntil: t0 + second,
+            now: t0)
         let body = Scheduler.callRelaying(relay: relay, clock: clock, endedRuns: EndedRuns(), doorbell: Doorbell())
-        let first = call("a", serial: 1, at: t0)
+        let first = try call("a", serial: 1, at: t0)
         BlockingThreadPool(name: "test").submit { body(first, t0) }
         await SchedulerRelayTests.until("a's call") { times.times.count == 1 }
         await SchedulerRelayTests.until("b's claim") { relay.claimedCount == 1 }
