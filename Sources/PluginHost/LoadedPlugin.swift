@@ -109,20 +109,46 @@ struct PluginEntryPoints: @unchecked Sendable {
 enum ErrorBuffer {
     /// Runs `body` with a fresh buffer and returns its result with the message the plugin wrote.
     ///
-    /// The buffer is on the calling thread's stack and only its first byte is cleared (the ABI promises `""`, not a
-    /// zeroed buffer): a heap buffer zeroed at every call was a quarter of a pool thread's time per no-op run
-    /// (perf, steady workload). A plugin that writes past its string without a NUL can only show its own process's
-    /// bytes, which in-process code can read anyway; the last byte is cleared after the call, so the read stops
-    /// inside the buffer.
+    /// At `LoadedPlugin.errorCapacity` (4 KiB) `withUnsafeTemporaryAllocation` allocates on the heap, not the stack
+    /// (it promotes 1 KiB at most here): a thread making many calls one after another passes an `ErrorScratch`
+    /// instead (`ReadyCall.call`).
     static func with<R>(capacity: Int, _ body: (UnsafeMutablePointer<hk_error>) -> R) -> (R, String) {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
-            let storage = buffer.baseAddress!
-            storage[0] = 0
-            var error = hk_error(
-                struct_size: UInt32(MemoryLayout<hk_error>.size), capacity: UInt32(capacity), message: storage)
-            let result = withUnsafeMutablePointer(to: &error) { body($0) }
-            storage[capacity - 1] = 0  // a plugin that ignored the capacity still yields a terminated string
-            return (result, storage[0] == 0 ? "" : String(cString: storage))
+            use(buffer.baseAddress!, capacity: capacity, body)
         }
+    }
+
+    /// Runs `body` with `storage` (`capacity` bytes) as the buffer and returns its result with the message the
+    /// plugin wrote.
+    ///
+    /// Only the first byte is cleared (the ABI promises `""`, not a zeroed buffer): a heap buffer zeroed at every
+    /// call was a quarter of a pool thread's time per no-op run (perf, steady workload). A plugin that writes past
+    /// its string without a NUL can only show its own process's bytes, which in-process code can read anyway; the
+    /// last byte is cleared after the call, so the read stops inside the buffer.
+    static func use<R>(
+        _ storage: UnsafeMutablePointer<CChar>, capacity: Int, _ body: (UnsafeMutablePointer<hk_error>) -> R
+    ) -> (R, String) {
+        storage[0] = 0
+        var error = hk_error(
+            struct_size: UInt32(MemoryLayout<hk_error>.size), capacity: UInt32(capacity), message: storage)
+        let result = withUnsafeMutablePointer(to: &error) { body($0) }
+        storage[capacity - 1] = 0  // a plugin that ignored the capacity still yields a terminated string
+        return (result, storage[0] == 0 ? "" : String(cString: storage))
+    }
+}
+
+/// An error buffer for the `run` calls one host thread makes one after another (`ReadyCall.call`): allocated once,
+/// where a buffer per call was a heap allocation and a free of 4 KiB on the pool thread for every run (perf, steady
+/// workload: `posix_memalign` under `ErrorBuffer.with`).
+public struct ErrorScratch: ~Copyable {
+    let storage: UnsafeMutablePointer<CChar>
+
+    /// Allocates the buffer (`LoadedPlugin.errorCapacity` bytes).
+    public init() {
+        storage = .allocate(capacity: LoadedPlugin.errorCapacity)
+    }
+
+    deinit {
+        storage.deallocate()
     }
 }

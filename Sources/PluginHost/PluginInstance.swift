@@ -25,39 +25,12 @@ public final class PluginInstance: Sendable {
     ///   - logger: where the plugin's log lines go (with `task.name`, `run.id` and `plugin.name` metadata).
     /// - Returns: the plugin's status, message and output.
     public func run(_ request: RunRequest, control: RunControl, logger: Logger) -> RunResult {
-        guard !isDestroyed else {
-            return RunResult(status: .error, message: "instance of plugin \(plugin.name) was destroyed", output: nil)
-        }
-        let call = HostCallContext(
-            logger: logger, taskName: request.taskName, pluginName: plugin.name, runID: request.runID, control: control)
-        let entry = plugin.entryPoints
-        let instance = pointer.raw
-        let (status, message) = ErrorBuffer.with(capacity: LoadedPlugin.errorCapacity) { error in
-            call.withHandle { handle in
-                request.taskName.withCString { task in
-                    String(request.runID).withCString { runID in
-                        request.contextJSON.withCString { contextJSON in
-                            var context = hk_run_context()
-                            context.struct_size = UInt32(MemoryLayout<hk_run_context>.size)
-                            context.trigger = request.trigger.code
-                            context.api = HostAPITable.shared.pointer
-                            context.host = handle
-                            context.task_name = task
-                            context.run_id = runID
-                            context.scheduled_at_us = request.scheduledAt
-                            context.started_at_us = request.startedAt
-                            context.attempt = UInt32(clamping: request.attempt)
-                            context.context_json = contextJSON
-                            context.context_json_length = request.contextJSON.utf8.count
-                            context.deadline_us = request.deadline ?? 0
-                            return entry.run(instance, &context, error)
-                        }
-                    }
-                }
-            }
-        }
-        return RunResult(status: PluginStatus(code: status), message: message, output: control.output)
+        readyCall(request, control: control, logger: logger)
+            .call(startedAt: request.startedAt, deadline: request.deadline)
     }
+
+    /// The plugin's instance pointer, handed back to its `run`.
+    var rawPointer: UnsafeMutableRawPointer? { pointer.raw }
 
     /// Calls `destroy` once; later calls do nothing. Call after every run returned.
     public func destroy() {

@@ -21,6 +21,11 @@ final class PreparedCall: Sendable {
     let control: RunControl
     let contextJSON: String
     let logger: Logger
+    /// The plugin call made ready now, when the executor calls the task's instance in this process: the pool
+    /// thread then only gives it the start (`ReadyCall`).
+    let ready: ReadyCall?
+    /// The task's `timeout`, read here: the pool thread touches no more of the task than it must.
+    let timeout: Micros?
 
     init(
         run: PendingRun, id: Int64, task: ScheduledTask, callTask: ScheduledTask, executor: any RunExecutor,
@@ -34,17 +39,30 @@ final class PreparedCall: Sendable {
         self.control = control
         self.contextJSON = contextJSON
         self.logger = logger
+        timeout = task.spec.timeout?.micros
+        ready = executor.readyCall(
+            task: callTask, request: Self.request(run: run, id: id, contextJSON: contextJSON, startedAt: 0, deadline: nil),
+            control: control, logger: logger)
     }
 
     /// The task whose slot the run frees when it ends, for the relay to hand on; nil for a task in a group, whose
     /// end frees a group slot that only the state machine may give away.
     var slotTask: String? { task.spec.group == nil ? run.task : nil }
 
-    /// Calls the plugin (blocking: on a pool thread only) for a run that starts at `startedAt`.
-    func execute(startedAt: Micros) -> RunCompletion {
-        let request = RunRequest(
-            taskName: run.task, runID: id, scheduledAt: run.scheduledAt, startedAt: startedAt, attempt: run.attempt,
-            trigger: run.trigger, contextJSON: contextJSON, deadline: task.spec.timeout.map { startedAt + $0.micros })
+    /// Calls the plugin (blocking: on a pool thread only) for a run that starts at `startedAt`; `scratch` is the
+    /// pool thread's error buffer.
+    func execute(startedAt: Micros, scratch: borrowing ErrorScratch) -> RunCompletion {
+        let deadline = timeout.map { startedAt + $0 }
+        if let ready { return .returned(ready.call(startedAt: startedAt, deadline: deadline, scratch: scratch)) }
+        let request = Self.request(run: run, id: id, contextJSON: contextJSON, startedAt: startedAt, deadline: deadline)
         return executor.execute(task: callTask, request: request, control: control, logger: logger)
+    }
+
+    private static func request(run: PendingRun, id: Int64, contextJSON: String, startedAt: Micros, deadline: Micros?)
+        -> RunRequest
+    {
+        RunRequest(
+            taskName: run.task, runID: id, scheduledAt: run.scheduledAt, startedAt: startedAt, attempt: run.attempt,
+            trigger: run.trigger, contextJSON: contextJSON, deadline: deadline)
     }
 }

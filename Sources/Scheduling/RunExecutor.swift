@@ -9,6 +9,19 @@ public import PluginHost
 public protocol RunExecutor: Sendable {
     /// Runs `task` once and reports how it ended.
     func execute(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger) -> RunCompletion
+
+    /// The run's plugin call made ready ahead of its start, when this executor carries runs out by calling the
+    /// task's instance on the pool thread (`InProcessExecutor`); nil (the default) to be asked to `execute` instead.
+    /// Called on the scheduler's actor; `request`'s `startedAt` and `deadline` are not known yet.
+    func readyCall(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger) -> ReadyCall?
+}
+
+extension RunExecutor {
+    public func readyCall(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger)
+        -> ReadyCall?
+    {
+        nil
+    }
 }
 
 /// How a run ended, as the executor saw it.
@@ -33,5 +46,13 @@ public struct InProcessExecutor: RunExecutor {
                 output: nil))
         }
         return .returned(instance.run(request, control: control, logger: logger))
+    }
+
+    /// The call on the task's instance, made ready (nil for a task without an in-process instance: `execute`
+    /// reports it).
+    public func readyCall(task: ScheduledTask, request: RunRequest, control: RunControl, logger: Logger)
+        -> ReadyCall?
+    {
+        task.instance?.readyCall(request, control: control, logger: logger)
     }
 }

@@ -612,10 +612,11 @@ public actor Scheduler: Service {
         -> @Sendable (PreparedCall, Micros) -> Void
     {
         return { first, firstStart in
+            let scratch = ErrorScratch()
             var (call, startedAt) = (first, firstStart)
             while true {
-                let began = start(of: call, recordedAt: startedAt, clock: clock)
-                let completion = carryOut(call, began: began)
+                let began = start(of: call, recordedAt: startedAt, now: clock.now(), clock: clock)
+                let completion = carryOut(call, began: began, scratch: scratch)
                 guard let slotTask = call.slotTask else {
                     endedRuns.add((call.run.serial, completion, began))
                     doorbell.ring()
@@ -638,15 +639,19 @@ public actor Scheduler: Service {
     /// Made once, in `init`.
     static func callLine(clock: any SchedulerClock, doorbell: Doorbell) -> @Sendable (ReleasedLine) -> Void {
         return { line in
+            let scratch = ErrorScratch()
             _ = clock.block(until: line.instant, stopRequested: { line.isClosed })
-            guard var index = line.takeStarting(now: clock.now()) else { return }
+            // One clock read a run: the one its claim was made at.
+            var now = clock.now()
+            guard var index = line.takeStarting(now: now) else { return }
             while true {
                 let call = line.calls[index]
                 let began = call.control.isStopRequested
-                    ? nil : start(of: call, recordedAt: line.start(of: index), clock: clock)
-                let completion = carryOut(call, began: began)
+                    ? nil : start(of: call, recordedAt: line.start(of: index), now: now, clock: clock)
+                let completion = carryOut(call, began: began, scratch: scratch)
+                now = clock.now()
                 // The claim before the end: the loop learns of the start with the end whose slot it took.
-                let next = line.claim(now: clock.now())
+                let next = line.claim(now: now)
                 line.end(index, completion: completion, startedAt: began)
                 doorbell.ring()
                 guard let next else { return }
@@ -657,18 +662,18 @@ public actor Scheduler: Service {
 
     /// Calls the plugin for `call` from `began`; nil: the run was asked to stop before it began, and it ends
     /// `cancelled` without a plugin call.
-    static func carryOut(_ call: PreparedCall, began: Micros?) -> RunCompletion {
+    static func carryOut(_ call: PreparedCall, began: Micros?, scratch: borrowing ErrorScratch) -> RunCompletion {
         guard let began else {
             return .returned(RunResult(
                 status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
         }
-        return call.execute(startedAt: began)
+        return call.execute(startedAt: began, scratch: scratch)
     }
 
-    /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of now by at most
-    /// `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
-    static func start(of call: PreparedCall, recordedAt: Micros, clock: any SchedulerClock) -> Micros? {
-        guard let earliest = waitedFor(call.run, recordedAt: recordedAt, now: clock.now()) else { return recordedAt }
+    /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of `now` by at
+    /// most `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
+    static func start(of call: PreparedCall, recordedAt: Micros, now: Micros, clock: any SchedulerClock) -> Micros? {
+        guard let earliest = waitedFor(call.run, recordedAt: recordedAt, now: now) else { return recordedAt }
         return clock.block(until: earliest, stopRequested: { call.control.isStopRequested }) ? clock.now() : nil
     }
 

@@ -10,7 +10,9 @@ enum FixtureSource {
     #define _POSIX_C_SOURCE 200809L
     #include "housekeeper_plugin.h"
     #include <pthread.h>
+    #include <stdio.h>
     #include <stdlib.h>
+    #include <string.h>
 
     #ifndef FX_NAME
     #define FX_NAME "fixture"
@@ -31,7 +33,7 @@ enum FixtureSource {
     #define FX_LABEL "one"
     #endif
 
-    typedef struct { int huge; } fixture;
+    typedef struct { int huge; int echo; } fixture;
 
     static hk_status fx_create(const hk_create_context *ctx, void **out, hk_error *err) {
         fixture *f;
@@ -42,6 +44,7 @@ enum FixtureSource {
         }
         f = calloc(1, sizeof *f);
         f->huge = strstr(ctx->config_json, "huge") != NULL;
+        f->echo = strstr(ctx->config_json, "echo") != NULL;
         *out = f;
         return HK_STATUS_OK;
     }
@@ -58,7 +61,14 @@ enum FixtureSource {
         ctx->api->log(ctx->host, HK_LOG_WARNING, "running");
         ctx->api->progress(ctx->host, 0.5, "half way");
         if (pthread_create(&thread, NULL, fx_thread, (void *)ctx) == 0) pthread_join(thread, NULL);
-        if (f->huge) {
+        if (f->echo) {
+            char text[512];
+            int n = snprintf(text, sizeof text, "%s|%s|%lld|%lld|%lld|%u|%u|%s|%zu", ctx->task_name, ctx->run_id,
+                             (long long)ctx->scheduled_at_us, (long long)ctx->started_at_us,
+                             (long long)ctx->deadline_us, ctx->attempt, ctx->trigger, ctx->context_json,
+                             ctx->context_json_length);
+            ctx->api->set_output(ctx->host, text, (size_t)n);
+        } else if (f->huge) {
             size_t n = 100000;
             char *big = malloc(n);
             memset(big, 'x', n);
