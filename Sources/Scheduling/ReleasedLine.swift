@@ -33,7 +33,7 @@ import Synchronization
 /// thread that claimed it (or, for the first `starting`, by the release) before its state is published with a
 /// release store, and read only after an acquire load of that state.
 final class ReleasedLine: @unchecked Sendable {
-    // @unchecked: `starts` and `outcomes` are written and read under the state protocol above; the scheduler's
+    // @unchecked: a slot's start and outcome are written and read under the state protocol above; the scheduler's
     // bookkeeping (`collected`, `front`, `settled`) is touched only by the scheduler's actor.
 
     /// The instant's calls in line order (`Armed.runs`).
@@ -55,11 +55,26 @@ final class ReleasedLine: @unchecked Sendable {
     /// The next waiting call a claim looks at.
     private let next: Atomic<Int>
     private let closed = Atomic<Bool>(false)
-    private let states: UnsafeMutablePointer<Atomic<Int>>
-    /// When each claimed call was recorded as starting (the release's instant for the first `starting`).
-    private let starts: UnsafeMutablePointer<Micros>
-    /// Each ended call's end, written before its state turns `ended`.
-    private let outcomes: UnsafeMutablePointer<RunRelay.End?>
+    /// Each call's state, start and outcome, one slot of whole cache lines per call (`Slot`).
+    private let slots: UnsafeMutableRawPointer
+
+    /// What the line knows of one call: its state; when it was recorded as starting (the release's instant for the
+    /// first `starting`); its end, written before its state turns `ended`. A slot has cache lines of its own: in
+    /// three arrays side by side, the two cores going through a line's neighbouring calls wrote to the same lines,
+    /// each write taking the line from the other core (median lateness 0.25 against 0.29 ms over seven alternating
+    /// runs of the steady workload).
+    private struct Slot: ~Copyable {
+        let state: Atomic<Int>
+        var start: Micros
+        var outcome: RunRelay.End?
+    }
+
+    /// The distance between two slots: whole cache lines.
+    private static let slotStride = (MemoryLayout<Slot>.stride + 63) / 64 * 64
+
+    private func slot(_ index: Int) -> UnsafeMutablePointer<Slot> {
+        (slots + index * Self.slotStride).assumingMemoryBound(to: Slot.self)
+    }
 
     /// The scheduler's: which claims and ends it has recorded, where its next look starts, how many calls are done
     /// with (ended and recorded, or withdrawn).
@@ -75,23 +90,18 @@ final class ReleasedLine: @unchecked Sendable {
         self.starting = starting
         self.validUntil = validUntil
         next = Atomic(starting)
-        states = .allocate(capacity: calls.count)
-        starts = .allocate(capacity: calls.count)
-        outcomes = .allocate(capacity: calls.count)
+        slots = .allocate(byteCount: max(calls.count, 1) * Self.slotStride, alignment: 64)
         for index in calls.indices {
-            (states + index).initialize(to: Atomic(index < starting ? State.claimed.rawValue : State.waiting.rawValue))
-            (starts + index).initialize(to: startAt)
-            (outcomes + index).initialize(to: nil)
+            (slots + index * Self.slotStride).bindMemory(to: Slot.self, capacity: 1).initialize(to: Slot(
+                state: Atomic(index < starting ? State.claimed.rawValue : State.waiting.rawValue), start: startAt,
+                outcome: nil))
         }
         collected = calls.indices.map { (claim: $0 < starting, end: false) }
     }
 
     deinit {
-        states.deinitialize(count: calls.count)
-        states.deallocate()
-        starts.deallocate()
-        outcomes.deinitialize(count: calls.count)
-        outcomes.deallocate()
+        for index in calls.indices { slot(index).deinitialize(count: 1) }
+        slots.deallocate()
     }
 
     // MARK: - Pool threads
@@ -105,7 +115,7 @@ final class ReleasedLine: @unchecked Sendable {
         guard nextStarting.load(ordering: .relaxed) < starting else { return nil }
         let index = nextStarting.wrappingAdd(1, ordering: .relaxed).oldValue
         guard index < starting else { return nil }
-        starts[index] = now
+        slot(index).pointee.start = now
         return index
     }
 
@@ -120,8 +130,9 @@ final class ReleasedLine: @unchecked Sendable {
             guard index < calls.count else { return nil }
             // Written before the state is: read only after the scheduler sees the call claimed. A withdrawn call's
             // start is never read.
-            starts[index] = now
-            if states[index].compareExchange(
+            let slot = slot(index)
+            slot.pointee.start = now
+            if slot.pointee.state.compareExchange(
                 expected: State.waiting.rawValue, desired: State.claimed.rawValue, ordering: .acquiringAndReleasing
             ).exchanged {
                 return index
@@ -130,12 +141,13 @@ final class ReleasedLine: @unchecked Sendable {
     }
 
     /// When the call at `index`, claimed by the calling thread, was recorded as starting.
-    func start(of index: Int) -> Micros { starts[index] }
+    func start(of index: Int) -> Micros { slot(index).pointee.start }
 
     /// Publishes how the call at `index`, claimed by the calling thread, ended.
     func end(_ index: Int, completion: RunCompletion, startedAt: Micros?) {
-        outcomes[index] = (calls[index].run.serial, completion, startedAt)
-        states[index].store(State.ended.rawValue, ordering: .releasing)
+        let slot = slot(index)
+        slot.pointee.outcome = (calls[index].run.serial, completion, startedAt)
+        slot.pointee.state.store(State.ended.rawValue, ordering: .releasing)
     }
 
     // MARK: - The scheduler
@@ -143,7 +155,7 @@ final class ReleasedLine: @unchecked Sendable {
     /// Withdraws the waiting call at `index`: true when it is withdrawn (now or before), false when a thread claimed
     /// it (it runs; `collect` reports its claim).
     func withdraw(_ index: Int) -> Bool {
-        let (exchanged, found) = states[index].compareExchange(
+        let (exchanged, found) = slot(index).pointee.state.compareExchange(
             expected: State.waiting.rawValue, desired: State.withdrawn.rawValue, ordering: .acquiringAndReleasing)
         return exchanged || found == State.withdrawn.rawValue
     }
@@ -167,7 +179,8 @@ final class ReleasedLine: @unchecked Sendable {
         // Front to back: a thread claims a call behind the one whose end it then publishes, so the claim is seen
         // when the scan gets there (the end's acquire load makes it visible).
         for index in front..<calls.count {
-            guard let state = State(rawValue: states[index].load(ordering: .acquiring)), state != .waiting else {
+            let slot = slot(index)
+            guard let state = State(rawValue: slot.pointee.state.load(ordering: .acquiring)), state != .waiting else {
                 continue
             }
             if state == .withdrawn {
@@ -179,13 +192,13 @@ final class ReleasedLine: @unchecked Sendable {
             }
             if !collected[index].claim {
                 collected[index].claim = true
-                claims.append((calls[index], starts[index]))
+                claims.append((calls[index], slot.pointee.start))
             }
             if state == .ended, !collected[index].end {
                 collected[index].end = true
                 settled += 1
-                ends.append(outcomes[index]!)
-                outcomes[index] = nil
+                ends.append(slot.pointee.outcome!)
+                slot.pointee.outcome = nil
             }
         }
         while front < calls.count, collected[front].end { front += 1 }
