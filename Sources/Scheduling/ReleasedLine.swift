@@ -1,3 +1,4 @@
+import PluginHost
 import Synchronization
 
 /// The calls of one released instant (`Scheduler.releaseArmed`), handed to pool threads through one atomic index.
@@ -63,10 +64,20 @@ final class ReleasedLine: @unchecked Sendable {
     /// three arrays side by side, the two cores going through a line's neighbouring calls wrote to the same lines,
     /// each write taking the line from the other core (median lateness 0.25 against 0.29 ms over seven alternating
     /// runs of the steady workload).
+    ///
+    /// It also holds what a pool thread needs of its call, copied from the `PreparedCall` at the release, so that the
+    /// thread neither touches nor retains and releases the call object, which the scheduler's thread made and last
+    /// wrote (the retain and the release of it were half of a pool thread's samples per no-op run, perf).
     private struct Slot: ~Copyable {
         let state: Atomic<Int>
         var start: Micros
         var outcome: RunRelay.End?
+        let serial: UInt64
+        let scheduledAt: Micros
+        let timeout: Micros?
+        /// Unretained: `calls` holds the call, and the call its ready call and control, as long as the line lives.
+        let ready: Unmanaged<ReadyCall>?
+        let control: Unmanaged<RunControl>
     }
 
     /// The distance between two slots: whole cache lines.
@@ -91,10 +102,11 @@ final class ReleasedLine: @unchecked Sendable {
         self.validUntil = validUntil
         next = Atomic(starting)
         slots = .allocate(byteCount: max(calls.count, 1) * Self.slotStride, alignment: 64)
-        for index in calls.indices {
+        for (index, call) in calls.enumerated() {
             (slots + index * Self.slotStride).bindMemory(to: Slot.self, capacity: 1).initialize(to: Slot(
                 state: Atomic(index < starting ? State.claimed.rawValue : State.waiting.rawValue), start: startAt,
-                outcome: nil))
+                outcome: nil, serial: call.run.serial, scheduledAt: call.run.scheduledAt, timeout: call.timeout,
+                ready: call.ready.map { Unmanaged.passUnretained($0) }, control: .passUnretained(call.control)))
         }
         collected = calls.indices.map { (claim: $0 < starting, end: false) }
     }
@@ -143,10 +155,28 @@ final class ReleasedLine: @unchecked Sendable {
     /// When the call at `index`, claimed by the calling thread, was recorded as starting.
     func start(of index: Int) -> Micros { slot(index).pointee.start }
 
+    /// The slot instant of the call at `index`.
+    func scheduledAt(_ index: Int) -> Micros { slot(index).pointee.scheduledAt }
+
+    /// Whether the run of the call at `index` was asked to stop (shutdown, cancel).
+    func isStopRequested(_ index: Int) -> Bool {
+        slot(index).pointee.control._withUnsafeGuaranteedRef { $0.isStopRequested }
+    }
+
+    /// Calls the plugin for the call at `index`, claimed by the calling thread, from `startedAt` (blocking).
+    func execute(_ index: Int, startedAt: Micros, scratch: borrowing ErrorScratch) -> RunCompletion {
+        let slot = slot(index)
+        guard let ready = slot.pointee.ready else { return calls[index].execute(startedAt: startedAt, scratch: scratch) }
+        let deadline = slot.pointee.timeout.map { startedAt + $0 }
+        return .returned(ready._withUnsafeGuaranteedRef { ready in
+            ready.call(startedAt: startedAt, deadline: deadline, scratch: scratch)
+        })
+    }
+
     /// Publishes how the call at `index`, claimed by the calling thread, ended.
     func end(_ index: Int, completion: RunCompletion, startedAt: Micros?) {
         let slot = slot(index)
-        slot.pointee.outcome = (calls[index].run.serial, completion, startedAt)
+        slot.pointee.outcome = (slot.pointee.serial, completion, startedAt)
         slot.pointee.state.store(State.ended.rawValue, ordering: .releasing)
     }
 

@@ -645,10 +645,17 @@ public actor Scheduler: Service {
             var now = clock.now()
             guard var index = line.takeStarting(now: now) else { return }
             while true {
-                let call = line.calls[index]
-                let began = call.control.isStopRequested
-                    ? nil : start(of: call, recordedAt: line.start(of: index), now: now, clock: clock)
-                let completion = carryOut(call, began: began, scratch: scratch)
+                // The call itself is not touched unless its thread must wait for its start (`ReleasedLine.Slot`).
+                var began: Micros? = line.start(of: index)
+                if line.isStopRequested(index) {
+                    began = nil
+                } else if let earliest = waitedFor(
+                    scheduledAt: line.scheduledAt(index), recordedAt: line.start(of: index), now: now)
+                {
+                    let control = line.calls[index].control
+                    began = clock.block(until: earliest, stopRequested: { control.isStopRequested }) ? clock.now() : nil
+                }
+                let completion = began.map { line.execute(index, startedAt: $0, scratch: scratch) } ?? notCalled
                 now = clock.now()
                 // The claim before the end: the loop learns of the start with the end whose slot it took.
                 let next = line.claim(now: now)
@@ -663,24 +670,27 @@ public actor Scheduler: Service {
     /// Calls the plugin for `call` from `began`; nil: the run was asked to stop before it began, and it ends
     /// `cancelled` without a plugin call.
     static func carryOut(_ call: PreparedCall, began: Micros?, scratch: borrowing ErrorScratch) -> RunCompletion {
-        guard let began else {
-            return .returned(RunResult(
-                status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
-        }
+        guard let began else { return notCalled }
         return call.execute(startedAt: began, scratch: scratch)
     }
+
+    /// How a run ends that was asked to stop before it began.
+    static let notCalled = RunCompletion.returned(RunResult(
+        status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
 
     /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of `now` by at
     /// most `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
     static func start(of call: PreparedCall, recordedAt: Micros, now: Micros, clock: any SchedulerClock) -> Micros? {
-        guard let earliest = waitedFor(call.run, recordedAt: recordedAt, now: now) else { return recordedAt }
+        guard let earliest = waitedFor(scheduledAt: call.run.scheduledAt, recordedAt: recordedAt, now: now) else {
+            return recordedAt
+        }
         return clock.block(until: earliest, stopRequested: { call.control.isStopRequested }) ? clock.now() : nil
     }
 
     /// The instant a pool thread waits for before calling `run`, recorded as starting at `recordedAt`: the later of
     /// that and its slot, when it is ahead of `now` by at most `releaseLead`; nil when the call is made at once.
-    static func waitedFor(_ run: PendingRun, recordedAt: Micros, now: Micros) -> Micros? {
-        let earliest = max(recordedAt, run.scheduledAt)
+    static func waitedFor(scheduledAt: Micros, recordedAt: Micros, now: Micros) -> Micros? {
+        let earliest = max(recordedAt, scheduledAt)
         return earliest > now && earliest - now <= releaseLead ? earliest : nil
     }
 
@@ -693,7 +703,7 @@ public actor Scheduler: Service {
         if let instance = run.task.instance {
             instanceUse[ObjectIdentifier(instance), default: (instance, 0)].runs += 1
         }
-        if Self.waitedFor(run.run, recordedAt: run.startedAt, now: clock.now()) != nil {
+        if Self.waitedFor(scheduledAt: run.run.scheduledAt, recordedAt: run.startedAt, now: clock.now()) != nil {
             run.startAnnounced = false
             return
         }

@@ -1,4 +1,8 @@
+import Config
+import Cron
 import Foundation
+import HousekeeperPlugin
+import Logging
 @testable import PluginHost
 @testable import Scheduling
 import Synchronization
@@ -94,6 +98,52 @@ import Testing
     /// Threads claim and end as pool threads do while this thread collects and withdraws, one of them coming late:
     /// every call ends up called once and ended, or withdrawn and never called; never more calls at once than the
     /// release started; each claim is reported once, and no later than the end of the run whose slot it took.
+    /// Reports its start and deadline as its output.
+    struct Echo: HousekeeperTask {
+        static let name = "echo"
+        static let version = "0.0.1"
+        static let summary = "reports its start and deadline"
+        init(config: PluginConfig, context: CreateContext) throws(PluginError) {}
+        func run(_ context: RunContext) throws(PluginError) {
+            context.setOutput("\(context.startedAtMicroseconds)|\(context.deadlineMicroseconds ?? 0)")
+        }
+    }
+
+    @Test func aLinesCallIsCarriedOutFromItsSlotWithItsStartAndTimeout() throws {
+        let raw = try #require(PluginExport(Echo.self).entry(hostVersion: HousekeeperABI.packedVersion))
+        let plugin = LoadedPlugin(
+            descriptor: try PluginHandshake.validate(raw).get(), sourcePath: "echo.so", cachedPath: "echo.so",
+            sha256: "", fileInfo: FileInfo(stat()))
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let instance = try plugin.makeInstance(taskName: "echo", configJSON: "{}", stateDirectory: "/tmp",
+                                               logger: logger).get()
+        defer { instance.destroy() }
+        let task = ScheduledTask(
+            spec: TaskSpec(name: "echo", plugin: "echo", schedule: nil, cron: nil, timeout: .seconds(30)),
+            schedule: nil, zone: try TimeZoneRules(identifier: "UTC"), plugin: plugin, instance: instance)
+        func call(serial: UInt64, executor: any RunExecutor) -> PreparedCall {
+            PreparedCall(
+                run: PendingRun(serial: serial, task: "echo", trigger: .schedule, scheduledAt: t0), id: Int64(serial),
+                task: task, callTask: task, executor: executor, control: RunControl(), contextJSON: "{}",
+                logger: logger)
+        }
+        // In process: made ready at arming. Any other executor: asked at the call, with the same start and deadline.
+        let ready = call(serial: 1, executor: InProcessExecutor())
+        let asked = call(serial: 2, executor: CallingExecutor { request, _ in
+            .returned(RunResult(status: .ok, message: "", output: "\(request.startedAt)|\(request.deadline ?? 0)"))
+        })
+        #expect(ready.ready != nil && asked.ready == nil)
+        let line = ReleasedLine(calls: [ready, asked], starting: 2, startAt: t0, validUntil: .max)
+        let scratch = ErrorScratch()
+        let expected = RunCompletion.returned(
+            RunResult(status: .ok, message: "", output: "\(t0 + 250)|\(t0 + 250 + 30_000_000)"))
+        #expect(line.execute(0, startedAt: t0 + 250, scratch: scratch) == expected)
+        #expect(line.execute(1, startedAt: t0 + 250, scratch: scratch) == expected)
+        #expect(line.scheduledAt(0) == t0 && line.scheduledAt(1) == t0)
+        ready.control.requestStop()
+        #expect(line.isStopRequested(0) && !line.isStopRequested(1))
+    }
+
     @Test func threadsClaimingAndEndingWhileTheSchedulerCollectsAndWithdraws() async throws {
         let count = 3_000
         let starting = 4
