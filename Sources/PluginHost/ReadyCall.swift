@@ -7,9 +7,10 @@ import PluginABI
 /// `PluginInstance.run` makes one and calls it at once. The scheduler makes them when it decides a second's slots
 /// ahead of the instant (`Scheduler.armAhead`, 100 ms ahead), on its own thread, so a pool thread carrying out one of
 /// the second's thousand runs only writes two numbers into the context and calls the plugin. Built at the call, the
-/// same things (the host-call context, the run id as a string, the C strings, the request and result values and the
-/// retains of the logger's, the task's and the plugin's shared objects, from two cores at once) were about two thirds
-/// of a pool thread's time per no-op run (perf, steady workload), and the runs of a second start one after another.
+/// same things (the host-call context, the run id as a string, the C strings, the request and result values) were
+/// about half of a pool thread's samples per no-op run (perf, steady workload: `PreparedCall.execute` inclusive), and
+/// the runs of a second start one after another on the pool threads, so each run's cost adds to the later runs'
+/// lateness (`Benchmarks/README.md`, "The pool thread's call, made ready").
 ///
 /// Thread safety: made on any thread; `call` is blocking and may be called once at a time (the run's one pool
 /// thread), after which the object may be dropped on any thread.
