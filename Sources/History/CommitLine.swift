@@ -20,13 +20,39 @@ final class CommitLine<Entry: Sendable>: Sendable {
     struct Line {
         var entries: [Entry] = []
         var committing = false
+        /// The ticket of the commit that is scheduled to start later and has not started: `startEarly` may start it
+        /// now, and its timer then finds it gone.
+        var scheduled: UInt64?
+        var tickets: UInt64 = 0
 
-        /// Adds an entry. Returns how long after now the next commit should start when this entry leads an idle
-        /// line (`gather`, plus `hold`), nil when a commit is on its way already and will take it.
-        mutating func append(_ entry: Entry, gather: Int, hold: Int) -> Int? {
+        /// Adds an entry. Returns when (how long after now) and under which ticket the next commit should start when
+        /// this entry leads an idle line (`gather`, plus `hold`), nil when a commit is on its way already and will
+        /// take it.
+        mutating func append(_ entry: Entry, gather: Int, hold: Int) -> (delay: Int, ticket: UInt64)? {
             entries.append(entry)
-            defer { committing = true }
-            return committing ? nil : gather + max(0, hold)
+            guard !committing else { return nil }
+            committing = true
+            return schedule(after: gather + max(0, hold))
+        }
+
+        private mutating func schedule(after delay: Int) -> (delay: Int, ticket: UInt64) {
+            tickets += 1
+            scheduled = tickets
+            return (delay, tickets)
+        }
+
+        /// When the commit scheduled under `ticket` is due: whether it starts now (false: it was started early).
+        mutating func isDue(_ ticket: UInt64) -> Bool {
+            guard scheduled == ticket else { return false }
+            scheduled = nil
+            return true
+        }
+
+        /// Whether a commit was scheduled to start later: it starts now instead.
+        mutating func startEarly() -> Bool {
+            guard scheduled != nil else { return false }
+            scheduled = nil
+            return true
         }
 
         /// Takes the batch a commit applies.
@@ -35,11 +61,11 @@ final class CommitLine<Entry: Sendable>: Sendable {
             return entries
         }
 
-        /// After a commit: whether another one is needed now for entries that joined meanwhile (it starts `gather`
-        /// later: nobody holds it).
-        mutating func committed() -> Bool {
+        /// After a commit: when another one should start for entries that joined meanwhile (`gather` later: nobody
+        /// holds it), nil when the line is idle again.
+        mutating func committed(gather: Int) -> (delay: Int, ticket: UInt64)? {
             committing = !entries.isEmpty
-            return committing
+            return committing ? schedule(after: gather) : nil
         }
     }
 
@@ -63,20 +89,27 @@ final class CommitLine<Entry: Sendable>: Sendable {
     /// that much longer before its gather window (rows of runs released ahead of their instant: their window starts
     /// at the instant, so that their starts and outcomes join them).
     func append(_ entry: Entry, holdMicros: Int = 0) {
-        let delay = line.withLock { $0.append(entry, gather: gather, hold: holdMicros) }
-        if let delay { scheduleCommit(after: delay) }
+        let next = line.withLock { $0.append(entry, gather: gather, hold: holdMicros) }
+        if let next { scheduleCommit(next) }
     }
 
-    private func scheduleCommit(after micros: Int) {
-        guard micros > 0 else { return commitNext() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds(micros)) { self.commitNext() }
+    /// Starts the commit that waits for its gather window or its hold now, if one does (nothing is in line, or a
+    /// commit has started: nothing to do).
+    func startEarly() {
+        if line.withLock({ $0.startEarly() }) { commitNext() }
+    }
+
+    private func scheduleCommit(_ next: (delay: Int, ticket: UInt64)) {
+        let start: @Sendable () -> Void = { [self] in if line.withLock({ $0.isDue(next.ticket) }) { commitNext() } }
+        guard next.delay > 0 else { return start() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds(next.delay), execute: start)
     }
 
     private func commitNext() {
         writer.asyncWriteWithoutTransaction { db in
             let batch = self.line.withLock { $0.take() }
             self.commit(db, batch)
-            if self.line.withLock({ $0.committed() }) { self.scheduleCommit(after: self.gather) }
+            if let next = self.line.withLock({ $0.committed(gather: self.gather) }) { self.scheduleCommit(next) }
         }
     }
 }

@@ -40,6 +40,8 @@ public final class HistoryWriter: Sendable {
     }
 
     private let line: CommitLine<Entry>
+    /// How long a commit waits for more changes to join it.
+    public let gatherMicros: Int
     /// Changes queued and not yet committed (or failed).
     private let unwritten = Counter()
 
@@ -59,6 +61,7 @@ public final class HistoryWriter: Sendable {
         store: HistoryStore, gatherMicros: Int = HistoryWriter.defaultGatherMicros,
         onFailure: @escaping @Sendable (_ message: String, _ changes: Int) -> Void
     ) {
+        self.gatherMicros = gatherMicros
         line = CommitLine(writer: store.writer, gatherMicros: gatherMicros) { [unwritten] db, batch in
             Self.commit(batch, in: db, onFailure: onFailure, unwritten: unwritten)
         }
@@ -72,11 +75,18 @@ public final class HistoryWriter: Sendable {
     var pendingChanges: Int { unwritten.value.load(ordering: .acquiring) }
 
     /// Queues a change; returns at once. `holdMicros`: if the change starts a batch, the batch's gather window
-    /// starts that much later (the scheduler's rows of runs released ahead of their instant: the window then starts
-    /// at the instant, and the runs' starts and outcomes fold into their rows; a change still never waits more than
-    /// the window after its run began).
+    /// starts that much later (the scheduler's rows of runs released ahead of their instant, so that the runs' starts
+    /// and outcomes fold into their rows: the scheduler starts the commit with `commitNow` once they are all
+    /// recorded, and the hold bounds the wait, `Scheduler.releasedRowsWait`).
     public func enqueue(_ change: Change, holdMicros: Int = 0) {
         append(.change(change), holdMicros: holdMicros)
+    }
+
+    /// Starts the commit that waits for its gather window or a hold now, if one does: the scheduler, once every
+    /// run of a released instant has ended and been recorded, so that the instant's rows are written with their
+    /// outcomes folded in, as soon as they are complete (`Scheduler.releasedRowsWait`).
+    public func commitNow() {
+        line.startEarly()
     }
 
     /// Calls `body` (on the writer's queue) once every change queued before this call is committed or failed.

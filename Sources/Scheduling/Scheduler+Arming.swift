@@ -12,6 +12,14 @@ extension Scheduler {
     /// every run's lateness (the alarm thread, the actor's thread, a pool thread, each woken in turn).
     static let releaseLead: Micros = 2_000
 
+    /// How long after a released instant its history rows wait at most for the outcomes of its runs, when the line
+    /// has not settled by then (a run still going). Holding them until the instant plus the writer's 5 ms gather
+    /// window, the outcomes the loop recorded after that window (a third to two thirds of a second's in 3 of 7
+    /// seconds, steady workload) became a second transaction of UPDATEs, a third of the history writer's CPU
+    /// (perf). Rows in memory are lost if the process is killed: this is also the longest a released slot can go
+    /// unrecorded.
+    static let releasedRowsWait: Micros = 50_000
+
     /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start. How many
     /// start at the instant and how long the others keep their order are the state machine's (`machine.armed`).
     struct ArmedCalls {
@@ -83,10 +91,11 @@ extension Scheduler {
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
         let released = machine.releaseArmed(now: startAt)!
         relayCursor = machine.nextTicket - 1
-        // Rows of runs that start at the instant: their commit's window starts then too, so that their starts and
-        // outcomes fold into them (one INSERT each, one transaction a second in the steady workload, instead of an
-        // INSERT and, for a third to three quarters of them, an UPDATE in a second transaction).
-        let hold = Int(startAt - now)
+        // Rows of runs that start at the instant wait for their starts and outcomes to fold into them (one INSERT
+        // each, one transaction a second in the steady workload, instead of an INSERT and, for a third to three
+        // quarters of them, an UPDATE in a second transaction): until the line is settled (`recordEndedRuns`
+        // starts the commit then), at most `releasedRowsWait` after the instant.
+        let hold = max(0, Int(startAt - now + Self.releasedRowsWait) - recorder.gatherMicros)
         for (index, run) in released.runs.enumerated() {
             let call = armed.calls[index]
             // Rows of slots after each task's last recorded one (`arm`'s `canRecord`): none can be taken, so they

@@ -85,6 +85,11 @@ public actor Scheduler: Service {
     let callLine: @Sendable (ReleasedLine) -> Void
     /// Runs that pool threads started from released lines since the scheduler was made (for tests).
     var lineClaims = 0
+    /// A released line settled since the loop last recorded ended runs: once those are recorded, the history commit
+    /// holding the instant's rows starts (`releasedRowsWait`).
+    var lineSettled = false
+    /// How many times a settled line started the history commit (for tests).
+    var settledCommits = 0
     /// Calls made ready for slots decided ahead of their instant (`Scheduler+Arming`).
     var armedCalls: ArmedCalls?
     /// The last instant the loop tried to arm (each is tried once).
@@ -329,6 +334,12 @@ public actor Scheduler: Service {
         for end in endedRuns.takeAll() { complete(end) }
         for end in relayed.ends { complete(end) }
         for end in lineEnds { complete(end) }
+        if lineSettled {
+            // Every run of a released instant is recorded, outcome included: its rows need not wait any longer.
+            lineSettled = false
+            settledCommits += 1
+            recorder.commitNow()
+        }
     }
 
     private func beginShutdown() {

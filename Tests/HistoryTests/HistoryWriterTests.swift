@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 @testable import History
 import Synchronization
@@ -165,22 +166,83 @@ import Testing
 @Suite struct CommitLineTests {
     @Test func theEntryThatLeadsAnIdleLineSetsTheCommitsStartItsHoldDelaysIt() {
         var line = CommitLine<Int>.Line()
-        var delays = [line.append(1, gather: 5_000, hold: 2_000), line.append(2, gather: 5_000, hold: 9_000)]
+        var delays = [line.append(1, gather: 5_000, hold: 2_000)?.delay, line.append(2, gather: 5_000, hold: 9_000)?.delay]
         #expect(delays == [7_000, nil], "the window starts after the leader's hold; a commit on its way takes 2 too")
         var batch = line.take()
-        var again = line.committed()
+        var again = line.committed(gather: 5_000) != nil
         #expect(batch == [1, 2] && !again, "nothing joined meanwhile: the line is idle again")
-        delays = [line.append(3, gather: 5_000, hold: 0), line.append(4, gather: 5_000, hold: -10)]
+        delays = [line.append(3, gather: 5_000, hold: 0)?.delay, line.append(4, gather: 5_000, hold: -10)?.delay]
         batch = line.take()
         #expect(delays == [5_000, nil] && batch == [3, 4])
-        delays = [line.append(5, gather: 5_000, hold: 0)]
-        again = line.committed()
+        delays = [line.append(5, gather: 5_000, hold: 0)?.delay]
+        again = line.committed(gather: 5_000) != nil
         #expect(delays == [nil] && again, "joined during the commit: another commit, a window later")
         batch = line.take()
-        again = line.committed()
+        again = line.committed(gather: 5_000) != nil
         #expect(batch == [5] && !again)
-        delays = [line.append(6, gather: 0, hold: -10)]
+        delays = [line.append(6, gather: 0, hold: -10)?.delay]
         #expect(delays == [0], "a negative hold counts as none")
+    }
+
+    @Test func aCommitWaitingForItsWindowStartsEarlyWhenAskedAndItsTimerThenFindsItGone() throws {
+        var line = CommitLine<Int>.Line()
+        let idle = line.startEarly()
+        #expect(!idle, "nothing in line: nothing to start")
+        let firstScheduled = line.append(1, gather: 5_000, hold: 45_000)
+        let first = try #require(firstScheduled)
+        #expect(first.delay == 50_000)
+        let early = line.startEarly()
+        let timer = line.isDue(first.ticket)
+        let twice = line.startEarly()
+        #expect(early, "the held commit starts now")
+        #expect(!timer, "its timer, when it fires, starts nothing")
+        #expect(!twice, "a commit on its way is not started twice")
+        let joined = line.append(2, gather: 5_000, hold: 0)
+        #expect(joined == nil, "joins the commit on its way")
+        let batch = line.take()
+        let after = line.committed(gather: 5_000)
+        #expect(batch == [1, 2] && after == nil)
+        let secondScheduled = line.append(3, gather: 5_000, hold: 0)
+        let second = try #require(secondScheduled)
+        let due = line.isDue(second.ticket)
+        let dueAgain = line.isDue(second.ticket)
+        let earlyAgain = line.startEarly()
+        #expect(second.ticket != first.ticket)
+        #expect(due, "not started early: its timer starts it")
+        #expect(!dueAgain && !earlyAgain, "once")
+        let fourth = line.append(4, gather: 5_000, hold: 0)
+        #expect(fourth == nil)
+        let thirdScheduled = line.committed(gather: 5_000)
+        let third = try #require(thirdScheduled, "4 joined during the commit: another, a window later")
+        let thirdEarly = line.startEarly()
+        let thirdDue = line.isDue(third.ticket)
+        #expect(third.delay == 5_000 && thirdEarly && !thirdDue)
+    }
+}
+
+/// `commitNow` starts a commit held for a long window at once (the scheduler, when a released line settled).
+@Suite struct HistoryWriterCommitNowTests {
+    @Test func aHeldRowIsCommittedAtOnceWhenAsked() async throws {
+        let store = try HistoryStore.inMemory()
+        let writer = HistoryWriter(store: store) { message, _ in Issue.record("\(message)") }
+        writer.enqueue(
+            .insert(RunRecord(id: 1, task: "t", plugin: "noop", trigger: .schedule, scheduledAt: 0, status: .queued),
+                    settlingPlan: nil),
+            holdMicros: 600_000_000)
+        writer.enqueue(.finish(id: 1, status: .succeeded, at: 5, error: nil, output: nil, startedAt: 2))
+        writer.commitNow()
+        // Without the early start the flush waits ten minutes for the hold: give up on it after 30 s (a commit
+        // takes milliseconds), so the test fails instead of hanging.
+        let committed = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let once = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
+            writer.whenCommitted { once.withLock { $0.take() }?.resume(returning: true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+                once.withLock { $0.take() }?.resume(returning: false)
+            }
+        }
+        #expect(committed, "the held commit started when asked")
+        let rows = try await store.runs(RunQuery(limit: 10))
+        #expect(rows.map(\.status) == [.succeeded] && rows.first?.startedAt == 2, "one row, its outcome folded in")
     }
 }
 

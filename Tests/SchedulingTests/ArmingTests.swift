@@ -220,6 +220,10 @@ import Testing
         try await fixture.events.next(30) { if case .finished = $0 { true } else { false } }
         #expect(await fixture.scheduler.lineClaims == 27, "the runs behind the first three started by pool threads")
         #expect(concurrency.most <= 3, "never more than max_running at once: \(concurrency.most)")
+        // The line settled: its rows, held for their outcomes, are committed now rather than at the hold's end.
+        await SchedulerRelayTests.until("the settled line to start the commit") {
+            await fixture.scheduler.settledCommits == 1
+        }
         run.cancel()
         try await run.value
         let rows = try await fixture.history.runs(RunQuery(limit: 100)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
