@@ -29,10 +29,11 @@ import Synchronization
 ///   shutdown withdraw every waiting call (`close`).
 /// - No call is claimed after `validUntil` (a waiting run may be overdue then: the state machine decides).
 ///
-/// Thread safety: pool threads call `claim`, `start(of:)` and `end`; the scheduler (one actor) calls `withdraw`,
-/// `close` and `collect`, and owns the bookkeeping behind them. Each call's start and outcome are written by the one
-/// thread that claimed it (or, for the first `starting`, by the release) before its state is published with a
-/// release store, and read only after an acquire load of that state.
+/// Thread safety: pool threads call `takeStarting`, `claim`, `start(of:)`, `scheduledAt`, `isStopRequested`,
+/// `execute` and `end`; the scheduler (one actor) calls `withdraw`, `close` and `collect`, and owns the bookkeeping
+/// behind them. Each call's start and outcome are written by the one thread that claimed it (or, for the first
+/// `starting`, by the release) before its state is published with a release store, and read only after an acquire
+/// load of that state; the rest of a slot is written once, before any thread is handed the line.
 final class ReleasedLine: @unchecked Sendable {
     // @unchecked: a slot's start and outcome are written and read under the state protocol above; the scheduler's
     // bookkeeping (`collected`, `front`, `settled`) is touched only by the scheduler's actor.

@@ -626,7 +626,9 @@ public actor Scheduler: Service {
             let scratch = ErrorScratch()
             var (call, startedAt) = (first, firstStart)
             while true {
-                let began = start(of: call, recordedAt: startedAt, now: clock.now(), clock: clock)
+                let began = start(
+                    scheduledAt: call.run.scheduledAt, recordedAt: startedAt, now: clock.now(), clock: clock,
+                    stopRequested: { call.control.isStopRequested })
                 let completion = carryOut(call, began: began, scratch: scratch)
                 guard let slotTask = call.slotTask else {
                     endedRuns.add((call.run.serial, completion, began))
@@ -656,16 +658,10 @@ public actor Scheduler: Service {
             var now = clock.now()
             guard var index = line.takeStarting(now: now) else { return }
             while true {
-                // The call itself is not touched unless its thread must wait for its start (`ReleasedLine.Slot`).
-                var began: Micros? = line.start(of: index)
-                if line.isStopRequested(index) {
-                    began = nil
-                } else if let earliest = waitedFor(
-                    scheduledAt: line.scheduledAt(index), recordedAt: line.start(of: index), now: now)
-                {
-                    let control = line.calls[index].control
-                    began = clock.block(until: earliest, stopRequested: { control.isStopRequested }) ? clock.now() : nil
-                }
+                // From the call's slot: the call object itself is not touched (`ReleasedLine.Slot`).
+                let began = line.isStopRequested(index) ? nil : start(
+                    scheduledAt: line.scheduledAt(index), recordedAt: line.start(of: index), now: now, clock: clock,
+                    stopRequested: { line.isStopRequested(index) })
                 let completion = began.map { line.execute(index, startedAt: $0, scratch: scratch) } ?? notCalled
                 now = clock.now()
                 // The claim before the end: the loop learns of the start with the end whose slot it took.
@@ -689,13 +685,16 @@ public actor Scheduler: Service {
     static let notCalled = RunCompletion.returned(RunResult(
         status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
 
-    /// When `call`, recorded as starting at `recordedAt`, begins: then, or (a start or a slot ahead of `now` by at
-    /// most `releaseLead`) when the pool thread has waited for it. Nil when a stop was requested while it waited.
-    static func start(of call: PreparedCall, recordedAt: Micros, now: Micros, clock: any SchedulerClock) -> Micros? {
-        guard let earliest = waitedFor(scheduledAt: call.run.scheduledAt, recordedAt: recordedAt, now: now) else {
+    /// When a call for the slot `scheduledAt`, recorded as starting at `recordedAt`, begins: then, or (a start or a
+    /// slot ahead of `now` by at most `releaseLead`) when the pool thread has waited for it. Nil when
+    /// `stopRequested` turned true while it waited.
+    static func start(
+        scheduledAt: Micros, recordedAt: Micros, now: Micros, clock: any SchedulerClock, stopRequested: () -> Bool
+    ) -> Micros? {
+        guard let earliest = waitedFor(scheduledAt: scheduledAt, recordedAt: recordedAt, now: now) else {
             return recordedAt
         }
-        return clock.block(until: earliest, stopRequested: { call.control.isStopRequested }) ? clock.now() : nil
+        return clock.block(until: earliest, stopRequested: stopRequested) ? clock.now() : nil
     }
 
     /// The instant a pool thread waits for before calling `run`, recorded as starting at `recordedAt`: the later of
