@@ -18,6 +18,7 @@ public final class ReadyCall: @unchecked Sendable {
     // @unchecked: `storage` is written by `init` and then only by `call`, on the one thread carrying the run out.
 
     private let instance: PluginInstance
+    private let taskName: String
     private let run: hk_run_fn
     private let instancePointer: UnsafeMutableRawPointer?
     /// Kept alive for the plugin's callbacks (its handle is in the context).
@@ -33,38 +34,40 @@ public final class ReadyCall: @unchecked Sendable {
     ///   - logger: where the plugin's log lines go (with `task.name`, `run.id` and `plugin.name` metadata).
     init(instance: PluginInstance, request: RunRequest, control: RunControl, logger: Logger) {
         self.instance = instance
+        taskName = request.taskName
         run = instance.plugin.entryPoints.run
         instancePointer = instance.rawPointer
         self.control = control
         host = HostCallContext(
             logger: logger, taskName: request.taskName, pluginName: instance.plugin.name, runID: request.runID,
             control: control)
-        let contextSize = MemoryLayout<hk_run_context>.stride
         let runID = String(request.runID)
-        let strings = [request.taskName, runID, request.contextJSON]
-        let size = contextSize + strings.reduce(0) { $0 + $1.utf8.count + 1 }
-        storage = .allocate(byteCount: size, alignment: MemoryLayout<hk_run_context>.alignment)
-        var offset = contextSize
-        var pointers: [UnsafePointer<CChar>] = []
-        for string in strings {
+        let contextJSONLength = request.contextJSON.utf8.count
+        var offset = MemoryLayout<hk_run_context>.stride
+        let size = offset + request.taskName.utf8.count + 1 + runID.utf8.count + 1 + contextJSONLength + 1
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: size, alignment: MemoryLayout<hk_run_context>.alignment)
+        /// Copies `string` with its NUL behind the previous one and returns where it starts.
+        func append(_ string: String) -> UnsafePointer<CChar> {
             let start = (storage + offset).assumingMemoryBound(to: CChar.self)
             let count = string.utf8.count
             string.withCString { UnsafeMutableRawPointer(start).copyMemory(from: $0, byteCount: count + 1) }
-            pointers.append(UnsafePointer(start))
             offset += count + 1
+            return UnsafePointer(start)
         }
         var context = hk_run_context()
         context.struct_size = UInt32(MemoryLayout<hk_run_context>.size)
         context.trigger = request.trigger.code
         context.api = HostAPITable.shared.pointer
         context.host = OpaquePointer(Unmanaged.passUnretained(host).toOpaque())
-        context.task_name = pointers[0]
-        context.run_id = pointers[1]
+        context.task_name = append(request.taskName)
+        context.run_id = append(runID)
         context.scheduled_at_us = request.scheduledAt
         context.attempt = UInt32(clamping: request.attempt)
-        context.context_json = pointers[2]
-        context.context_json_length = request.contextJSON.utf8.count
+        context.context_json = append(request.contextJSON)
+        context.context_json_length = contextJSONLength
         storage.initializeMemory(as: hk_run_context.self, to: context)
+        self.storage = storage
     }
 
     deinit {
@@ -77,8 +80,13 @@ public final class ReadyCall: @unchecked Sendable {
     /// - Returns: the plugin's status, message and output.
     public func call(startedAt: Int64, deadline: Int64?, scratch: borrowing ErrorScratch) -> RunResult {
         guard !instance.isDestroyed else {
+            // The host destroys an instance only after its runs returned: reaching this is a host bug, not the
+            // plugin's; the run ends as an error instead of calling freed state.
             return RunResult(
-                status: .error, message: "instance of plugin \(instance.plugin.name) was destroyed", output: nil)
+                status: .error,
+                message: "the plugin was not called: task \(taskName)'s instance of plugin \(instance.plugin.name) "
+                    + "was destroyed before this run started, which is a bug in housekeeper: report it with the log",
+                output: nil)
         }
         let context = storage.assumingMemoryBound(to: hk_run_context.self)
         context.pointee.started_at_us = startedAt

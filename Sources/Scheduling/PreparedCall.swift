@@ -10,7 +10,8 @@ import PluginHost
 final class PreparedCall: Sendable {
     // The fields a pool thread reads come first, next to the object's header: a pool thread's first touch of a
     // call the actor made is a cache miss, and a field four lines further in (`control`, once) was another one,
-    // two thirds of `callLine`'s own time (perf annotate, steady workload).
+    // two thirds of `callLine`'s own time (perf annotate, steady workload). A released line's runs now read these
+    // from their slots (`ReleasedLine.Slot`); the relay's runs still read them here.
 
     /// The plugin call made ready now, when the executor calls the task's instance in this process: the pool
     /// thread then only gives it the start (`ReadyCall`).
@@ -44,9 +45,9 @@ final class PreparedCall: Sendable {
         self.contextJSON = contextJSON
         self.logger = logger
         timeout = task.spec.timeout?.micros
-        ready = executor.readyCall(
-            task: callTask, request: Self.request(run: run, id: id, contextJSON: contextJSON, startedAt: 0, deadline: nil),
-            control: control, logger: logger)
+        // The start and the deadline are the call's, given when it is made.
+        let request = Self.request(run: run, id: id, contextJSON: contextJSON, startedAt: 0, deadline: nil)
+        ready = executor.readyCall(task: callTask, request: request, control: control, logger: logger)
     }
 
     /// The task whose slot the run frees when it ends, for the relay to hand on; nil for a task in a group, whose
@@ -56,9 +57,9 @@ final class PreparedCall: Sendable {
     /// Calls the plugin (blocking: on a pool thread only) for a run that starts at `startedAt`; `scratch` is the
     /// pool thread's error buffer.
     func execute(startedAt: Micros, scratch: borrowing ErrorScratch) -> RunCompletion {
-        let deadline = timeout.map { startedAt + $0 }
-        if let ready { return .returned(ready.call(startedAt: startedAt, deadline: deadline, scratch: scratch)) }
-        let request = Self.request(run: run, id: id, contextJSON: contextJSON, startedAt: startedAt, deadline: deadline)
+        if let ready { return ready.carryOut(startedAt: startedAt, timeout: timeout, scratch: scratch) }
+        let request = Self.request(
+            run: run, id: id, contextJSON: contextJSON, startedAt: startedAt, deadline: timeout.map { startedAt + $0 })
         return executor.execute(task: callTask, request: request, control: control, logger: logger)
     }
 
@@ -68,5 +69,13 @@ final class PreparedCall: Sendable {
         RunRequest(
             taskName: run.task, runID: id, scheduledAt: run.scheduledAt, startedAt: startedAt, attempt: run.attempt,
             trigger: run.trigger, contextJSON: contextJSON, deadline: deadline)
+    }
+}
+
+extension ReadyCall {
+    /// Calls the plugin for a run that starts at `startedAt` under the task's `timeout` (blocking: on a pool thread
+    /// only), as `PreparedCall.execute` and `ReleasedLine.execute` do.
+    func carryOut(startedAt: Micros, timeout: Micros?, scratch: borrowing ErrorScratch) -> RunCompletion {
+        .returned(call(startedAt: startedAt, deadline: timeout.map { startedAt + $0 }, scratch: scratch))
     }
 }

@@ -167,11 +167,11 @@ final class ReleasedLine: @unchecked Sendable {
     /// Calls the plugin for the call at `index`, claimed by the calling thread, from `startedAt` (blocking).
     func execute(_ index: Int, startedAt: Micros, scratch: borrowing ErrorScratch) -> RunCompletion {
         let slot = slot(index)
-        guard let ready = slot.pointee.ready else { return calls[index].execute(startedAt: startedAt, scratch: scratch) }
-        let deadline = slot.pointee.timeout.map { startedAt + $0 }
-        return .returned(ready._withUnsafeGuaranteedRef { ready in
-            ready.call(startedAt: startedAt, deadline: deadline, scratch: scratch)
-        })
+        guard let ready = slot.pointee.ready else {
+            return calls[index].execute(startedAt: startedAt, scratch: scratch)
+        }
+        let timeout = slot.pointee.timeout
+        return ready._withUnsafeGuaranteedRef { $0.carryOut(startedAt: startedAt, timeout: timeout, scratch: scratch) }
     }
 
     /// Publishes how the call at `index`, claimed by the calling thread, ended.

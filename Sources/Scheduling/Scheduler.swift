@@ -629,7 +629,7 @@ public actor Scheduler: Service {
                 let began = start(
                     scheduledAt: call.run.scheduledAt, recordedAt: startedAt, now: clock.now(), clock: clock,
                     stopRequested: { call.control.isStopRequested })
-                let completion = carryOut(call, began: began, scratch: scratch)
+                let completion = began.map { call.execute(startedAt: $0, scratch: scratch) } ?? notCalled
                 guard let slotTask = call.slotTask else {
                     endedRuns.add((call.run.serial, completion, began))
                     doorbell.ring()
@@ -674,14 +674,7 @@ public actor Scheduler: Service {
         }
     }
 
-    /// Calls the plugin for `call` from `began`; nil: the run was asked to stop before it began, and it ends
-    /// `cancelled` without a plugin call.
-    static func carryOut(_ call: PreparedCall, began: Micros?, scratch: borrowing ErrorScratch) -> RunCompletion {
-        guard let began else { return notCalled }
-        return call.execute(startedAt: began, scratch: scratch)
-    }
-
-    /// How a run ends that was asked to stop before it began.
+    /// How a run ends that was asked to stop before it began (its `began` is nil).
     static let notCalled = RunCompletion.returned(RunResult(
         status: .cancelled, message: "asked to stop before it began; the plugin was not called", output: nil))
 
