@@ -3,13 +3,15 @@ import os
 import subprocess
 
 
-def start_daemon(binary, plugins, work, tasks, schedule, max_running=10):
-    """Starts BINARY on a fresh history in WORK with TASKS no-op tasks on SCHEDULE, `limits.max_running`,
-    `log.runs: failures` and the API off (the bench.py daemons' settings); returns the process."""
+def start_daemon(binary, plugins, work, tasks, schedule, max_running=10, fresh=True):
+    """Starts BINARY on a fresh history in WORK (`fresh=False`: on the history there) with TASKS no-op tasks on
+    SCHEDULE, `limits.max_running`, `log.runs: failures` and the API off (the bench.py daemons' settings); returns
+    the process."""
     os.makedirs(work, exist_ok=True)
     for name in ["history.sqlite", "history.sqlite.lock", "history.sqlite-wal", "history.sqlite-shm"]:
         try:
-            os.remove(os.path.join(work, name))
+            if fresh:
+                os.remove(os.path.join(work, name))
         except FileNotFoundError:
             pass
     config = os.path.join(work, "config.yaml")

@@ -23,22 +23,23 @@ extension HistoryStore {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    /// The newest row of each task that called its plugin (running or ended), by task.
+    /// The newest row of each task that called its plugin (running or ended), by task (`task_head`; a task whose
+    /// newest such row was pruned is left out).
     public func lastRuns() async throws -> [String: RunRecord] {
         try await writer.read { db in
             let rows = try RunRecord.fetchAll(db, sql: """
-                SELECT * FROM run WHERE id IN
-                    (SELECT MAX(id) FROM run WHERE started_at IS NOT NULL GROUP BY task)
+                SELECT run.* FROM task_head JOIN run ON run.id = task_head.last_started_id
                 """)
             return Dictionary(rows.map { ($0.task, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
-    /// When each task last succeeded (`finished_at`, µs since the epoch), by task.
+    /// When each task last succeeded (`finished_at`, µs since the epoch), by task (`task_head`: kept when
+    /// retention prunes that row).
     public func lastSuccesses() async throws -> [String: Int64] {
         try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT task, MAX(finished_at) AS at FROM run WHERE status = 'succeeded' GROUP BY task
+                SELECT task, last_success_at AS at FROM task_head WHERE last_success_at IS NOT NULL
                 """)
             return Dictionary(rows.map { ($0["task"] as String, $0["at"] as Int64) }, uniquingKeysWith: max)
         }

@@ -123,8 +123,86 @@ public struct HistoryStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v5-time-ordered-indexes") { db in
+            try db.execute(sql: timeOrderedIndexes)
+        }
         return migrator
     }
+
+    /// Migration v5: no index that is keyed by task first, so that a commit writes pages at the right edge of
+    /// each index instead of one page per task.
+    ///
+    /// Before, `run_slot (task, scheduled_at)` and `run_task_id (task, id)` put each task's newest entries on a
+    /// leaf of its own once a history held a few hundred rows per task: a commit with one run of each of 1,000
+    /// tasks dirtied 2,000 index pages (8 MiB to the WAL and again to the database at the checkpoint, every
+    /// second), and the writer's cost per row grew with the history, from 9 us over an empty one to 45 us over
+    /// ten minutes of it (`Benchmarks/Harness/history_growth.py`). Now:
+    /// - `run_slot` is `(scheduled_at, task)`: the same uniqueness, with new slots landing at its right edge.
+    /// - A task's runs are a chain: each row's `previous_id` is the id of the task's row recorded before it, and
+    ///   `task_head` holds each task's newest row (`last_id`), so listing a task's runs newest first follows the
+    ///   chain from its head (`RunQuery`). `run_previous` finds a row's successor, so that a pruned row is
+    ///   unlinked (the `run_unlink` trigger joins its successor to its predecessor).
+    /// - `task_head` also keeps what used to be a scan of the whole table per task: the newest slot recorded
+    ///   (catch-up after a restart), the newest row that called its plugin (the task list) and when the task last
+    ///   succeeded (staleness alerts). Triggers keep it, in the same transaction as the row, whoever writes it.
+    ///
+    /// `previous_id` is set by the insert itself (`HistoryStore.insertSQL` reads the head); `run_head_insert`
+    /// sets it for a row inserted without it (another tool), then moves the head.
+    static let timeOrderedIndexes = """
+        ALTER TABLE run ADD COLUMN previous_id INTEGER;
+        CREATE TABLE task_head (
+            task TEXT PRIMARY KEY,
+            last_id INTEGER,
+            last_slot INTEGER,
+            last_started_id INTEGER,
+            last_success_at INTEGER
+        ) WITHOUT ROWID;
+        WITH link AS (SELECT id, LAG(id) OVER (PARTITION BY task ORDER BY id) AS previous FROM run)
+        UPDATE run SET previous_id = link.previous FROM link WHERE run.id = link.id AND link.previous IS NOT NULL;
+        INSERT INTO task_head (task, last_id, last_slot, last_started_id, last_success_at)
+        SELECT task, MAX(id),
+               MAX(CASE WHEN trigger IN ('schedule', 'catch-up') AND attempt = 1 THEN scheduled_at END),
+               MAX(CASE WHEN started_at IS NOT NULL THEN id END),
+               MAX(CASE WHEN status = 'succeeded' THEN finished_at END)
+        FROM run GROUP BY task;
+        DROP INDEX run_slot;
+        DROP INDEX run_task_id;
+        CREATE UNIQUE INDEX run_slot ON run(scheduled_at, task) WHERE trigger IN ('schedule', 'catch-up') AND attempt = 1;
+        CREATE INDEX run_previous ON run(previous_id) WHERE previous_id IS NOT NULL;
+        CREATE TRIGGER run_head_insert AFTER INSERT ON run BEGIN
+            UPDATE run SET previous_id = (SELECT last_id FROM task_head WHERE task = NEW.task)
+            WHERE NEW.previous_id IS NULL AND (SELECT last_id FROM task_head WHERE task = NEW.task) IS NOT NULL
+              AND id = NEW.id;
+            INSERT INTO task_head (task, last_id, last_slot, last_started_id, last_success_at)
+            VALUES (NEW.task, NEW.id,
+                    CASE WHEN NEW.trigger IN ('schedule', 'catch-up') AND NEW.attempt = 1 THEN NEW.scheduled_at END,
+                    CASE WHEN NEW.started_at IS NOT NULL THEN NEW.id END,
+                    CASE WHEN NEW.status = 'succeeded' THEN NEW.finished_at END)
+            ON CONFLICT (task) DO UPDATE SET
+                last_id = excluded.last_id,
+                last_slot = COALESCE(MAX(last_slot, excluded.last_slot), last_slot, excluded.last_slot),
+                last_started_id = COALESCE(MAX(last_started_id, excluded.last_started_id), last_started_id,
+                                           excluded.last_started_id),
+                last_success_at = COALESCE(MAX(last_success_at, excluded.last_success_at), last_success_at,
+                                           excluded.last_success_at);
+        END;
+        CREATE TRIGGER run_head_update AFTER UPDATE OF started_at, status ON run
+        WHEN (OLD.started_at IS NULL AND NEW.started_at IS NOT NULL)
+          OR (NEW.status = 'succeeded' AND OLD.status IS NOT 'succeeded')
+        BEGIN
+            UPDATE task_head SET
+                last_started_id = CASE WHEN NEW.started_at IS NULL THEN last_started_id
+                                       ELSE COALESCE(MAX(last_started_id, NEW.id), NEW.id) END,
+                last_success_at = CASE WHEN NEW.status IS NOT 'succeeded' THEN last_success_at
+                                       ELSE COALESCE(MAX(last_success_at, NEW.finished_at), NEW.finished_at) END
+            WHERE task = NEW.task;
+        END;
+        CREATE TRIGGER run_unlink AFTER DELETE ON run BEGIN
+            UPDATE run SET previous_id = OLD.previous_id WHERE previous_id = OLD.id;
+            UPDATE task_head SET last_id = OLD.previous_id WHERE task = OLD.task AND last_id = OLD.id;
+            UPDATE task_head SET last_started_id = NULL WHERE task = OLD.task AND last_started_id = OLD.id;
+        END;
+        """
 }
 
 /// A history database that could not be opened or written.

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+@testable import History
+import Testing
+
+/// Migration v5: no index keyed by task first. A task's runs are a chain of `previous_id` links from its
+/// `task_head`; these tests hold the chain to what an index on `(task, id)` answered, through every way a row is
+/// written (the writer's multi-row statements, one at a time, another tool's plain INSERT), pruned or migrated.
+@Suite struct TaskChainTests {
+    func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .succeeded) -> RunRecord {
+        RunRecord(
+            id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot,
+            finishedAt: slot + 1, status: status)
+    }
+
+    /// What `RunQuery` with a task must answer: the task's rows by id, newest first, filtered.
+    func expected(_ rows: [RunRecord], _ query: RunQuery) -> [Int64] {
+        rows.filter { row in
+            row.task == query.task && (query.statuses.isEmpty || query.statuses.contains(row.status))
+                && (query.beforeID.map { row.id! < $0 } ?? true) && (query.since.map { row.scheduledAt >= $0 } ?? true)
+        }.compactMap(\.id).sorted(by: >).prefix(query.limit).map { $0 }
+    }
+
+    func apply(_ changes: [HistoryWriter.Change], to store: HistoryStore) async throws -> [String] {
+        try await store.writer.write { db in
+            var failures: [String] = []
+            var replies: [(@Sendable (Bool) -> Void, Bool)] = []
+            HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
+                refused: { failures.append("refused \($0.id ?? 0)") }
+            return failures
+        }
+    }
+
+    @Test func aTasksRunsAreListedNewestFirstThroughItsChainWhateverWroteThem() async throws {
+        let store = try HistoryStore.inMemory()
+        var rows: [RunRecord] = []
+        // Batches through the writer: one run of each of 5 tasks a batch, and in the last batch three rows of
+        // task t1 in a row (the writer cuts its statement where a task repeats).
+        var id: Int64 = 1
+        for second in 0..<40 {
+            var batch: [RunRecord] = []
+            for task in 0..<5 {
+                let status: RunStatus = (second + task) % 3 == 0 ? .failed : .succeeded
+                batch.append(row(id, "t\(task)", at: Int64(second) * 1_000_000, status))
+                id += 1
+            }
+            if second == 39 {
+                for extra in 1...3 {
+                    batch.append(row(id, "t1", at: Int64(second) * 1_000_000 + Int64(extra), .succeeded))
+                    id += 1
+                }
+            }
+            #expect(try await apply(batch.map { .insert($0) }, to: store).isEmpty)
+            rows += batch
+        }
+        // One at a time, and by another tool without `previous_id` (the trigger links it).
+        let alone = try #require(try await store.insert(RunRecord(
+            task: "t1", plugin: "noop", trigger: .manual, scheduledAt: 50_000_000, status: .queued)))
+        rows.append(alone)
+        try await store.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (id, task, plugin, trigger, scheduled_at, status) VALUES (500, 't1', 'x', 'manual', 7, 'skipped')
+                """)
+        }
+        rows.append(RunRecord(id: 500, task: "t1", plugin: "x", trigger: .manual, scheduledAt: 7, status: .skipped))
+
+        let queries = [
+            RunQuery(task: "t1", limit: 1_000), RunQuery(task: "t1", limit: 5), RunQuery(task: "t3", limit: 7),
+            RunQuery(task: "t1", statuses: [.failed], limit: 4), RunQuery(task: "t2", limit: 10, beforeID: 100),
+            RunQuery(task: "t2", limit: 10, beforeID: 103), RunQuery(task: "t4", since: 30_000_000),
+            RunQuery(task: "t0", statuses: [.succeeded, .failed], limit: 3, beforeID: 60, since: 2_000_000),
+            RunQuery(task: "nobody"), RunQuery(task: "t1", limit: 0),
+        ]
+        for query in queries {
+            #expect(try await store.runs(query).compactMap(\.id) == expected(rows, query), "\(query)")
+        }
+        // Paging through a task with the last id of each page.
+        var pages: [Int64] = []
+        var before: Int64?
+        while true {
+            let page = try await store.runs(RunQuery(task: "t1", limit: 6, beforeID: before)).compactMap(\.id)
+            guard let last = page.last else { break }
+            pages += page
+            before = last
+        }
+        #expect(pages == expected(rows, RunQuery(task: "t1", limit: 1_000)))
+        #expect(try await store.lastScheduledSlots() == [
+            "t0": 39_000_000, "t1": 39_000_003, "t2": 39_000_000, "t3": 39_000_000, "t4": 39_000_000,
+        ])
+        #expect(try await store.lastRuns()["t1"]?.id == expected(rows, RunQuery(task: "t1", limit: 1_000))
+            .first { id in rows.first { $0.id == id }?.startedAt != nil })
+    }
+
+    @Test func pruningUnlinksRowsSoTheKeptOnesStayListedAndTheLastSuccessStays() async throws {
+        let store = try HistoryStore.inMemory()
+        let day: Int64 = 86_400_000_000
+        // Task a: old successes and failures alternating, then a recent run; failures are kept longer.
+        var rows: [RunRecord] = []
+        for index in 1...30 {
+            let status: RunStatus = index % 3 == 0 ? .failed : .succeeded
+            rows.append(row(Int64(index), index % 2 == 0 ? "a" : "b", at: Int64(index) * day, status))
+        }
+        #expect(try await apply(rows.map { .insert($0) }, to: store).isEmpty)
+        func lastSuccess(of task: String) -> Int64? {
+            rows.filter { $0.task == task && $0.status == .succeeded }.map { $0.finishedAt! }.max()
+        }
+        // Successes that ended before day 25 go, failures before day 10; every row of b ended before day 31.
+        var deleted = 0
+        while true {
+            let batch = try await store.pruneBatch(endedBefore: 25 * day, failedEndedBefore: 10 * day, limit: 4)
+            deleted += batch
+            if batch < 4 { break }
+        }
+        let kept = rows.filter { row in row.finishedAt! >= (row.status == .failed ? 10 : 25) * day }
+        #expect(deleted == rows.count - kept.count)
+        for task in ["a", "b"] {
+            let query = RunQuery(task: task, limit: 100)
+            #expect(try await store.runs(query).compactMap(\.id) == expected(kept, query))
+        }
+        // b's newest row (29) was kept: its success is still known, and a's too once all of a's rows go.
+        #expect(try await store.lastSuccesses()["b"] == lastSuccess(of: "b"))
+        _ = try await store.pruneBatch(endedBefore: 100 * day, failedEndedBefore: 100 * day, limit: 100)
+        #expect(try await store.runs(RunQuery(task: "a", limit: 100)).isEmpty)
+        #expect(try await store.lastSuccesses()["a"] == lastSuccess(of: "a"))
+        #expect(try await store.lastRuns().isEmpty)
+        // A new row after everything was pruned starts the chain again.
+        #expect(try await apply([.insert(row(31, "a", at: 31 * day))], to: store).isEmpty)
+        #expect(try await store.runs(RunQuery(task: "a")).compactMap(\.id) == [31])
+    }
+
+    @Test func aTasksHeadFollowsStartsAndOutcomesWrittenLater() async throws {
+        let store = try HistoryStore.inMemory()
+        var queued = row(1, "a", at: 1_000, .queued)
+        queued.startedAt = nil
+        queued.finishedAt = nil
+        #expect(try await apply([.insert(queued)], to: store).isEmpty)
+        #expect(try await store.lastRuns().isEmpty, "a queued row did not call its plugin")
+        #expect(try await apply([.markStarted(id: 1, at: 2_000)], to: store).isEmpty)
+        #expect(try await store.lastRuns()["a"]?.id == 1)
+        #expect(try await store.lastSuccesses().isEmpty)
+        #expect(try await apply([.finish(id: 1, status: .succeeded, at: 3_000, error: nil, output: nil)], to: store)
+            .isEmpty)
+        #expect(try await store.lastSuccesses() == ["a": 3_000])
+        // An older success written after a newer one does not move the time back.
+        #expect(try await apply([.insert(row(2, "a", at: 500))], to: store).isEmpty)
+        #expect(try await store.lastSuccesses() == ["a": 3_000])
+    }
+
+    @Test func aVersion4DatabaseIsLinkedByTheMigrationAndKeepsItsSlotsUnique() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("history.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try HistoryStore.migrator.migrate(queue, upTo: "v4-runtime-tasks")
+            try await queue.write { db in
+                for id in 1...12 {
+                    let task = id % 3 == 0 ? "c" : "d"
+                    let status = id % 4 == 0 ? "failed" : "succeeded"
+                    try db.execute(
+                        sql: """
+                            INSERT INTO run (id, task, plugin, trigger, scheduled_at, started_at, finished_at, status)
+                            VALUES (?, ?, 'p', 'schedule', ?, ?, ?, ?)
+                            """,
+                        arguments: [id, task, id * 10, id * 10, id * 10 + 1, status])
+                }
+            }
+        }
+        let store = try HistoryStore.open(path: path)
+        #expect(try await store.runs(RunQuery(task: "c")).compactMap(\.id) == [12, 9, 6, 3])
+        #expect(try await store.runs(RunQuery(task: "d", limit: 3)).compactMap(\.id) == [11, 10, 8])
+        #expect(try await store.lastScheduledSlots() == ["c": 120, "d": 110])
+        #expect(try await store.lastSuccesses() == ["c": 91, "d": 111])
+        #expect(try await store.lastRuns().mapValues(\.id) == ["c": 12, "d": 11])
+        // The slot index still refuses a slot taken before the migration.
+        #expect(try await store.insert(RunRecord(task: "c", plugin: "p", trigger: .schedule, scheduledAt: 90, status: .queued)) == nil)
+        let next = try #require(try await store.insert(
+            RunRecord(task: "c", plugin: "p", trigger: .schedule, scheduledAt: 130, status: .queued)))
+        #expect(try await store.runs(RunQuery(task: "c", limit: 2)).compactMap(\.id) == [next.id!, 12])
+    }
+
+    @Test func noIndexIsKeyedByTaskFirstSoACommitWritesNoPagePerTask() async throws {
+        let store = try HistoryStore.inMemory()
+        let leading = try await store.writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT info.name FROM sqlite_schema AS object, pragma_index_info(object.name) AS info
+                WHERE object.type = 'index' AND object.tbl_name = 'run' AND info.seqno = 0
+                """)
+        }
+        #expect(!leading.isEmpty)
+        #expect(!leading.contains("task"), "\(leading)")
+    }
+}
