@@ -12,15 +12,29 @@ public struct HistoryStore: Sendable {
     public let writer: any DatabaseWriter
 
     /// Wraps an opened writer and migrates it to the current schema.
+    /// - Parameter willMigrate: told the migrations an existing history is about to go through, before they run
+    ///   (v5 rewrites every row once: about 10 s per million rows), so that a daemon can say why it is slow to
+    ///   start. Not called for a new database or one that is up to date.
     /// - Throws: a GRDB `DatabaseError` when the migration fails.
-    public init(writer: any DatabaseWriter) throws {
+    public init(writer: any DatabaseWriter, willMigrate: ((_ pending: [String]) -> Void)? = nil) throws {
         self.writer = writer
+        if let willMigrate {
+            let migrator = Self.migrator
+            let applied = try writer.read { db in
+                try db.tableExists("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
+            }
+            let pending = migrator.migrations.filter { !applied.contains($0) }
+            if !applied.isEmpty, !pending.isEmpty { willMigrate(pending) }
+        }
         try Self.migrator.migrate(writer)
     }
 
     /// Opens (creating if needed) the database at `path` in WAL mode, creating its folder.
     /// - Throws: `HistoryError` when the folder or the database cannot be created or opened.
-    public static func open(path: String) throws(HistoryError) -> HistoryStore {
+    /// - Parameter willMigrate: as for `init(writer:willMigrate:)`.
+    public static func open(
+        path: String, willMigrate: ((_ pending: [String]) -> Void)? = nil
+    ) throws(HistoryError) -> HistoryStore {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -40,7 +54,7 @@ public struct HistoryStore: Sendable {
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                return try HistoryStore(writer: pool)
+                return try HistoryStore(writer: pool, willMigrate: willMigrate)
             } catch let error as DatabaseError where Self.isOpeningRace(error) && attempt < 100 {
                 attempt += 1
                 usleep(50_000)

@@ -7,6 +7,11 @@ import Testing
 /// `task_head`; these tests hold the chain to what an index on `(task, id)` answered, through every way a row is
 /// written (the writer's multi-row statements, one at a time, another tool's plain INSERT), pruned or migrated.
 @Suite struct TaskChainTests {
+    /// What `willMigrate` was told.
+    final class Told: @unchecked Sendable {
+        var pending: [String] = []
+    }
+
     func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .succeeded) -> RunRecord {
         RunRecord(
             id: id, task: task, plugin: "noop", trigger: .schedule, scheduledAt: slot, startedAt: slot,
@@ -167,7 +172,13 @@ import Testing
                 }
             }
         }
-        let store = try HistoryStore.open(path: path)
+        let told = Told()
+        let store = try HistoryStore.open(path: path) { told.pending.append(contentsOf: $0) }
+        #expect(told.pending == ["v5-time-ordered-indexes"], "a daemon can say why it is slow to start")
+        _ = try HistoryStore.open(path: path) { told.pending.append(contentsOf: $0) }
+        let fresh = folder.appendingPathComponent("fresh.sqlite").path
+        _ = try HistoryStore.open(path: fresh) { told.pending.append(contentsOf: $0) }
+        #expect(told.pending == ["v5-time-ordered-indexes"], "not told when up to date or new")
         #expect(try await store.runs(RunQuery(task: "c")).compactMap(\.id) == [12, 9, 6, 3])
         #expect(try await store.runs(RunQuery(task: "d", limit: 3)).compactMap(\.id) == [11, 10, 8])
         #expect(try await store.lastScheduledSlots() == ["c": 120, "d": 110])

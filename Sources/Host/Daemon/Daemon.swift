@@ -62,7 +62,12 @@ struct Daemon {
         let lock: DaemonLock
         let runtimeTasks: [RuntimeTaskSource]
         do {
-            history = try HistoryStore.open(path: stateDatabase)
+            history = try HistoryStore.open(path: stateDatabase) { pending in
+                logger.notice("history.migrating", metadata: [
+                    "database": "\(stateDatabase)", "migrations": "\(pending.joined(separator: ", "))",
+                    "note": "once, before the daemon starts: about 10 s per million rows of history",
+                ])
+            }
             // Before anything touches history: a second daemon must not mark the first one's runs interrupted.
             lock = try DaemonLock(database: stateDatabase)
             runtimeTasks = try await history.runtimeTasks().map {
