@@ -2,13 +2,13 @@
 # housekeeper against APScheduler 3.11, side by side: builds the daemon (release) and the no-op plugin, installs
 # APScheduler and croniter into a virtual environment, runs every workload and prints one table.
 #
-# Usage: Benchmarks/run.sh [WORKLOAD ...]      (steady burst idle reload cron; all when none is named)
+# Usage: Benchmarks/run.sh [WORKLOAD ...]      (steady burst idle reload cron history; all when none is named)
 # Environment: SOAK_SECONDS (default 120: how long the steady housekeeper run goes on, for the soak row),
 #              SOAK_WARMUP (default 20: seconds into the run at which the soak row's base RSS is read),
 #              HK_ONLY=1 (skip APScheduler: to compare two builds of housekeeper),
 #              BENCH_WORK (default .build/bench: configs, histories, daemon logs, results.json),
 #              SKIP_BUILD=1 (reuse .build/release/housekeeper as it is).
-# Takes about 7 minutes on 2 cores once the release build is done. Not part of `swift test`.
+# Takes about 9 minutes on 2 cores once the release build is done. Not part of `swift test`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,7 +17,7 @@ work="$(realpath -m "${BENCH_WORK:-$root/.build/bench}")"
 venv="$root/.build/bench-venv"
 mkdir -p "$work/plugins"
 workloads=("$@")
-[ ${#workloads[@]} -eq 0 ] && workloads=(cron steady burst idle reload)
+[ ${#workloads[@]} -eq 0 ] && workloads=(cron steady burst idle reload history)
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     echo "run.sh: swift build -c release --product housekeeper" >&2
@@ -38,7 +38,7 @@ fi
 echo "run.sh: $("$venv/bin/python" -c 'import apscheduler, croniter; print("APScheduler", apscheduler.__version__, "croniter", croniter.__version__)' 2>/dev/null || "$venv/bin/pip" list 2>/dev/null | grep -iE 'apscheduler|croniter' | tr '\n' ' ')" >&2
 
 daemon_workloads=()
-rm -f "$work/results.json" "$work/cron.json" "$work/floor.json"
+rm -f "$work/results.json" "$work/cron.json" "$work/floor.json" "$work/history.json"
 for workload in "${workloads[@]}"; do
     case "$workload" in
         cron)
@@ -59,6 +59,15 @@ for workload in "${workloads[@]}"; do
             cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I Sources/PluginABI/include \
                 -o "$work/floor" Benchmarks/Floor/floor.c -ldl
             "$work/floor" "$work/plugins/libnoop.so" 10 10 > "$work/floor.json"
+            ;;
+        history)
+            # The steady workload's CPU and bytes written per run from an empty history and on one holding ten
+            # minutes of it (housekeeper only: APScheduler keeps no history).
+            for seconds in 0 600; do
+                echo "bench: history ($seconds s of it) ..." >&2
+                python3 Benchmarks/Harness/history_growth.py "$hk" "$work/plugins" "$work/history-$seconds" \
+                    "$seconds" 20 "$work/history.json" >&2
+            done
             ;;
         burst | idle | reload) daemon_workloads+=("$workload") ;;
         *) echo "run.sh: unknown workload $workload" >&2; exit 2 ;;

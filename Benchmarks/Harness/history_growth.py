@@ -1,6 +1,6 @@
 """The steady workload on a history that already holds some minutes of it: the daemon's CPU and writes per run.
 
-Usage: python3 Benchmarks/Harness/history_growth.py BINARY PLUGIN_DIR WORKDIR [HISTORY_SECONDS] [SECONDS]
+Usage: python3 Benchmarks/Harness/history_growth.py BINARY PLUGIN_DIR WORKDIR [HISTORY_SECONDS] [SECONDS] [JSON]
 
 Starts BINARY once on a fresh history so that it creates its schema, stops it, and fills the history with
 HISTORY_SECONDS (default 600) of the steady workload's rows (1,000 tasks, one run each a second, all succeeded,
@@ -10,8 +10,10 @@ measures over SECONDS (default 20): the daemon's CPU (utime + stime from /proc/P
 window, and the bytes it wrote (`wchar` of /proc/PID/io: the WAL and the checkpoints) per run.
 
 With HISTORY_SECONDS 0 it is the steady workload from an empty history, as bench.py runs it. The two together show
-how the cost of a run depends on how much history there is (what migration v5 changed).
+how the cost of a run depends on how much history there is (what migration v5 changed). With JSON, the result is
+also added to that file under the key `history_HISTORY_SECONDS` (run.sh's `history` workload, for table.py).
 """
+import json
 import os
 import signal
 import sqlite3
@@ -23,6 +25,7 @@ from once import start_daemon
 binary, plugins, work = sys.argv[1:4]
 history_seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 600
 seconds = int(sys.argv[5]) if len(sys.argv) > 5 else 20
+output = sys.argv[6] if len(sys.argv) > 6 else None
 TASKS = 1_000
 
 daemon = start_daemon(binary, plugins, work, TASKS, "0 0 1 1 *")
@@ -76,5 +79,13 @@ daemon.wait()
 runs = sqlite3.connect(path).execute(
     "SELECT COUNT(*) FROM run WHERE started_at >= ? AND started_at < ?",
     (int(start * 1_000_000), int(end * 1_000_000))).fetchone()[0]
+cpu_us, written_kib = (cpu1 - cpu0) / max(runs, 1) * 1e6, (written1 - written0) / max(runs, 1) / 1024
 print(f"history {history_seconds} s ({history_seconds * TASKS} rows)  runs {runs} in {end - start:.1f} s  "
-      f"CPU {(cpu1 - cpu0) / max(runs, 1) * 1e6:.1f} us/run  written {(written1 - written0) / max(runs, 1) / 1024:.1f} KiB/run")
+      f"CPU {cpu_us:.1f} us/run  written {written_kib:.1f} KiB/run")
+if output:
+    results = json.load(open(output)) if os.path.exists(output) else {}
+    results[f"history_{history_seconds}"] = {
+        "history_rows": history_seconds * TASKS, "runs": runs, "seconds": round(end - start, 1),
+        "cpu_us_per_run": round(cpu_us, 1), "written_kib_per_run": round(written_kib, 1)}
+    with open(output, "w") as out:
+        json.dump(results, out)

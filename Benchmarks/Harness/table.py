@@ -17,6 +17,7 @@ def load(name):
 
 
 results, cron, floor = load("results.json"), load("cron.json"), load("floor.json")
+history = load("history.json")
 rows = []
 
 
@@ -77,6 +78,12 @@ if "reload" in results:
     row("reload", "SIGHUP → reload.applied (ms)", None, hk["applied_ms"], goal="≤ 200")
     row("reload", "slots missing / doubled (9 s)", None,
         f"{hk['missing']:,} / {hk['doubled']:,} of {hk['expected']:,}", goal="0 / 0")
+
+for key, label in (("history_0", "empty history"), ("history_600", "600,000 rows (10 min of it)")):
+    if key in history:
+        # APScheduler keeps no history: nothing to set beside these.
+        row("steady on a history", f"{label}: CPU per run (µs) / written per run (KiB)", None,
+            f"{history[key]['cpu_us_per_run']:.1f} / {history[key]['written_kib_per_run']:.1f}")
 
 header = ("workload", "metric", "APScheduler 3.11", "housekeeper", "ratio", "goal")
 print("| " + " | ".join(header) + " |")
