@@ -27,6 +27,11 @@ public struct HistoryStore: Sendable {
             if !applied.isEmpty, !pending.isEmpty { willMigrate(pending) }
         }
         try Self.migrator.migrate(writer)
+        // The writer's statement journals in memory, once migrated (a migration's statement over every row would
+        // keep every page it changes there): a statement that may stop halfway (a trigger, a CHECK) keeps a copy
+        // of each page it changes, and past 64 KiB SQLite spilled them to a temporary file: in the steady workload
+        // 1.4 KiB of the 1.7 KiB written per run, 700 of the 800 writes a second.
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
     }
 
     /// Opens (creating if needed) the database at `path` in WAL mode, creating its folder.

@@ -191,6 +191,14 @@ import Testing
         #expect(try await store.runs(RunQuery(task: "c", limit: 2)).compactMap(\.id) == [next.id!, 12])
     }
 
+    @Test func theWritersStatementJournalsStayInMemoryOnceMigrated() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try HistoryStore.open(path: folder.appendingPathComponent("history.sqlite").path)
+        // 2: MEMORY (0, the default, is the compile-time choice: a file here).
+        #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 2)
+    }
+
     @Test func noIndexIsKeyedByTaskFirstSoACommitWritesNoPagePerTask() async throws {
         let store = try HistoryStore.inMemory()
         let leading = try await store.writer.read { db in
