@@ -145,6 +145,12 @@ public struct HistoryStore: Sendable {
         migrator.registerMigration("v5-time-ordered-indexes") { db in
             try db.execute(sql: timeOrderedIndexes)
         }
+        migrator.registerMigration("v6-retry-link-index") { db in
+            // The pruner unlinks retries from the first attempts it deletes (`pruneBatch`): without this index
+            // each batch of 500 scanned the whole table (347 ms at 2 million rows, 0.33 ms with it). Retries are
+            // few, so the index is small and a row without a first attempt is not in it.
+            try db.execute(sql: "CREATE INDEX run_first_run ON run(first_run_id) WHERE first_run_id IS NOT NULL")
+        }
         return migrator
     }
 
