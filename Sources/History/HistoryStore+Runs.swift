@@ -381,8 +381,11 @@ extension HistoryStore {
         }
         let statuses = Set(query.statuses.map(\.rawValue))
         var runs: [RunRecord] = []
-        var seen = Set<Int64>()
-        while let id = next, runs.count < query.limit, seen.insert(id).inserted {
+        // A link always goes to a row recorded earlier, so a chain has no loop; a database edited by hand might,
+        // and a walk never takes more steps than the table has ids.
+        var steps = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM run") ?? 0
+        while let id = next, runs.count < query.limit, steps > 0 {
+            steps -= 1
             guard let row = try Row.fetchOne(byID, arguments: [id]) else { break }
             next = row["previous_id"]
             if let before = query.beforeID, id >= before { continue }

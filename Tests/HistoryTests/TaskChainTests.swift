@@ -133,6 +133,14 @@ import Testing
         #expect(try await store.runs(RunQuery(task: "a")).compactMap(\.id) == [31])
     }
 
+    @Test func aLoopInAChainEditedByHandEndsTheListing() async throws {
+        let store = try HistoryStore.inMemory()
+        #expect(try await apply((1...3).map { .insert(row(Int64($0), "a", at: Int64($0))) }, to: store).isEmpty)
+        try await store.writer.write { db in try db.execute(sql: "UPDATE run SET previous_id = 3 WHERE id = 1") }
+        let listed = try await store.runs(RunQuery(task: "a", limit: 100)).compactMap(\.id)
+        #expect(listed.count == 3 && listed.prefix(3) == [3, 2, 1], "\(listed)")
+    }
+
     @Test func aTasksHeadFollowsStartsAndOutcomesWrittenLater() async throws {
         let store = try HistoryStore.inMemory()
         var queued = row(1, "a", at: 1_000, .queued)
