@@ -6,9 +6,10 @@ import Testing
 /// Migration v5: no index keyed by task first. A task's runs are a chain of `previous_id` links from its
 /// `task_head`; these tests hold the chain to what an index on `(task, id)` answered, through every way a row is
 /// written (the writer's multi-row statements, one at a time, another tool's plain INSERT), pruned or migrated.
+/// And what a large history must not do: a prune or a listing by status that reads the whole table (v6, v7).
 @Suite struct TaskChainTests {
     /// What `willMigrate` was told.
-    final class Told: @unchecked Sendable {
+    final class Told {
         var pending: [String] = []
     }
 
