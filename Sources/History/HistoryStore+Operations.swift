@@ -47,14 +47,21 @@ extension HistoryStore {
 
     /// Counts the runs that ended at or after `since` (µs since the epoch), and the failed ones among them.
     public func outcomeCounts(since: Int64) async throws -> OutcomeCounts {
+        try await outcomeCounts(from: since, to: .max)
+    }
+
+    /// Counts the runs that ended in `from..<to` (µs since the epoch), and the failed ones among them: one row read
+    /// per run (`run_finished_at`), so the error-rate alert counts each check's new slice of time only
+    /// (`OutcomeSlices`).
+    public func outcomeCounts(from: Int64, to: Int64) async throws -> OutcomeCounts {
         let failures = Self.failureStatuses.filter { $0 != .interrupted }.map { "'\($0.rawValue)'" }
             .joined(separator: ",")
         return try await writer.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS finished, COALESCE(SUM(status IN (\(failures))), 0) AS failed FROM run
-                WHERE finished_at >= ? AND started_at IS NOT NULL
+                WHERE finished_at >= ? AND finished_at < ? AND started_at IS NOT NULL
                   AND status IN ('succeeded', \(failures))
-                """, arguments: [since])
+                """, arguments: [from, to])
             return OutcomeCounts(finished: row?["finished"] ?? 0, failed: row?["failed"] ?? 0)
         }
     }

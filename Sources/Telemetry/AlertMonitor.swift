@@ -21,6 +21,8 @@ public actor AlertMonitor: Service {
     /// The baseline of the dead-man's switch for tasks that never succeeded: when monitoring began.
     let startedAt: Micros
     private var current: [String: Alert] = [:]
+    /// The error rate's window, counted a slice per evaluation.
+    private var outcomes = OutcomeSlices()
 
     /// Creates a monitor.
     /// - Parameter memory: the process's resident memory and the limit it is compared with, in bytes
@@ -38,6 +40,9 @@ public actor AlertMonitor: Service {
         self.memory = memory
         self.startedAt = clock.now()
     }
+
+    /// The error rate's counts at the last evaluation (for tests).
+    var errorRateCounts: OutcomeCounts { outcomes.total }
 
     /// The alerts crossed at the last evaluation, oldest first.
     public var active: [Alert] { current.values.sorted { ($0.since, $0.key) < ($1.since, $1.key) } }
@@ -65,9 +70,14 @@ public actor AlertMonitor: Service {
         let now = clock.now()
         var crossed: [Alert] = []
         let settings = config.alerts
-        if let counts = try? await history.outcomeCounts(since: now - settings.errorRateWindow.micros),
-           counts.finished >= settings.errorRateMinimumRuns, counts.finished > 0
+        let end = now - OutcomeSlices.settleMicros
+        if let range = outcomes.pending(end: end, window: settings.errorRateWindow.micros),
+           let slice = try? await history.outcomeCounts(from: range.lowerBound, to: range.upperBound)
         {
+            outcomes.add(slice, over: range)
+        }
+        let counts = outcomes.total
+        if counts.finished >= settings.errorRateMinimumRuns, counts.finished > 0 {
             let rate = Double(counts.failed) / Double(counts.finished)
             if rate > settings.errorRateThreshold {
                 crossed.append(Alert(

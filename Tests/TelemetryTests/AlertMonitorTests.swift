@@ -49,11 +49,15 @@ struct AlertMonitorTests {
         var config = HousekeeperConfig(file: "/c.yaml")
         config.alerts = AlertSettings(errorRateThreshold: 0.05, errorRateWindow: .seconds(60), errorRateMinimumRuns: 4)
         let monitor = monitor()
-        let now = clock.now()
-        for _ in 0..<2 { try await ended("a", .succeeded, at: now) }
-        try await ended("a", .failed, at: now)
+        // Runs are counted once they ended `settleMicros` ago (committed by then).
+        let settled = OutcomeSlices.settleMicros + Self.second
+        for _ in 0..<2 { try await ended("a", .succeeded, at: clock.now()) }
+        try await ended("a", .failed, at: clock.now())
+        clock.advance(by: settled)
         #expect(await monitor.evaluate(config: config).isEmpty, "3 runs: fewer than min_runs")
-        try await ended("a", .succeeded, at: now)
+        try await ended("a", .succeeded, at: clock.now())
+        #expect(await monitor.evaluate(config: config).isEmpty, "the fourth has not settled yet")
+        clock.advance(by: settled)
         let raised = await monitor.evaluate(config: config)
         #expect(raised.map(\.kind) == [.errorRate])
         #expect(raised.first?.value == 0.25)
@@ -63,6 +67,39 @@ struct AlertMonitorTests {
         clock.advance(by: 120 * Self.second)
         #expect(await monitor.evaluate(config: config).isEmpty)
         #expect(await monitor.active.isEmpty, "the failures left the window: cleared")
+    }
+
+    @Test func theErrorRateWindowIsCountedASliceAtATimeAndEqualsACountOfTheWholeWindow() async throws {
+        var config = HousekeeperConfig(file: "/c.yaml")
+        config.alerts = AlertSettings(errorRateThreshold: 0.99, errorRateWindow: .seconds(60), errorRateMinimumRuns: 1)
+        let monitor = monitor()
+        // A run every 2 s for 3 minutes, every fifth failed; an evaluation every 10 s (a sixth of the window, so
+        // the slices line up with it).
+        for step in 0..<90 {
+            try await ended("a", step % 5 == 0 ? .failed : .succeeded, at: clock.now())
+            clock.advance(by: 2 * Self.second)
+            if step % 5 == 4 {
+                _ = await monitor.evaluate(config: config)
+                let end = clock.now() - OutcomeSlices.settleMicros
+                let whole = try await history.outcomeCounts(from: end - 60 * Self.second, to: end)
+                #expect(await monitor.errorRateCounts == whole, "at step \(step)")
+            }
+        }
+        #expect(await monitor.errorRateCounts.finished == 30, "60 s of a run every 2 s")
+    }
+
+    @Test func slicesAskOnlyForTheTimeNotCountedYet() {
+        var slices = OutcomeSlices()
+        #expect(slices.pending(end: 100, window: 60) == 40..<100, "the first evaluation counts the whole window")
+        slices.add(OutcomeCounts(finished: 6, failed: 1), over: 40..<100)
+        #expect(slices.pending(end: 100, window: 60) == nil, "nothing new")
+        #expect(slices.pending(end: 130, window: 60) == 100..<130)
+        slices.add(OutcomeCounts(finished: 3, failed: 0), over: 100..<130)
+        #expect(slices.total == OutcomeCounts(finished: 9, failed: 1))
+        #expect(slices.pending(end: 170, window: 60) == 130..<170, "the first slice ended at 100 <= 110: dropped")
+        #expect(slices.total == OutcomeCounts(finished: 3, failed: 0))
+        #expect(slices.pending(end: 170, window: 30) == 140..<170, "another window starts over")
+        #expect(slices.total == OutcomeCounts(finished: 0, failed: 0))
     }
 
     @Test func theMemoryAlertComparesWithTheConfiguredLimit() async throws {
