@@ -16,13 +16,14 @@ import sys
 import time
 from datetime import datetime
 
+from once import proc_cpu, proc_status
+
 HK, PLUGINS, VENV_PY, WORK = sys.argv[1:5]
 # Absolute: the generated configurations name them, and the daemon resolves relative paths against the
 # configuration's folder (a relative plugin folder there loads no plugin and every slot shows as missing).
 PLUGINS, WORK = os.path.abspath(PLUGINS), os.path.abspath(WORK)
 WORKLOADS = sys.argv[5:] or ["steady", "burst", "idle", "reload"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-TICK = os.sysconf("SC_CLK_TCK")
 STEADY_TASKS, STEADY_SECONDS = 1000, 60
 SOAK_WARMUP = int(os.environ.get("SOAK_WARMUP", "20"))  # seconds into the window at which the soak's base RSS is read
 SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "120"))  # the housekeeper steady run goes on this long in all
@@ -38,20 +39,6 @@ def percentile(values, fraction):
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def proc_cpu(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15)
-
-
-def proc_status(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def epoch(text):

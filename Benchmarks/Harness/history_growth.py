@@ -20,7 +20,7 @@ import sqlite3
 import sys
 import time
 
-from once import start_daemon
+from once import proc_cpu, proc_written, start_daemon
 
 binary, plugins, work = sys.argv[1:4]
 history_seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 600
@@ -59,19 +59,10 @@ daemon = start_daemon(binary, plugins, work, TASKS, "* * * * * *", fresh=False)
 time.sleep(8)
 
 
-def cpu_and_writes(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])
-    with open(f"/proc/{pid}/io") as io:
-        wchar = next(int(line.split()[1]) for line in io if line.startswith("wchar"))
-    return ticks / os.sysconf("SC_CLK_TCK"), wchar
-
-
 start = time.time()
-cpu0, written0 = cpu_and_writes(daemon.pid)
+cpu0, written0 = proc_cpu(daemon.pid), proc_written(daemon.pid)
 time.sleep(seconds)
-cpu1, written1 = cpu_and_writes(daemon.pid)
+cpu1, written1 = proc_cpu(daemon.pid), proc_written(daemon.pid)
 end = time.time()
 time.sleep(1)
 daemon.send_signal(signal.SIGTERM)

@@ -6,12 +6,11 @@ Usage: python3 Benchmarks/Harness/soak_minutes.py BINARY PLUGIN_DIR WORKDIR [MIN
 warm-up. Each minute prints the daemon's CPU per run (utime + stime from /proc/PID/stat), bytes written per run
 (`wchar` of /proc/PID/io) and RSS (`VmRSS`): whether the cost of a run stays flat while the history grows.
 """
-import os
 import signal
 import sys
 import time
 
-from once import start_daemon
+from once import proc_cpu, proc_status, proc_written, start_daemon
 
 binary, plugins, work = sys.argv[1:4]
 minutes = int(sys.argv[4]) if len(sys.argv) > 4 else 10
@@ -20,14 +19,7 @@ time.sleep(5)
 
 
 def sample():
-    with open(f"/proc/{daemon.pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{daemon.pid}/io") as io:
-        written = next(int(line.split()[1]) for line in io if line.startswith("wchar"))
-    with open(f"/proc/{daemon.pid}/status") as status:
-        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
-    return time.time(), cpu, written, rss
+    return time.time(), proc_cpu(daemon.pid), proc_written(daemon.pid), proc_status(daemon.pid, "VmRSS") / 1024
 
 
 previous = sample()
