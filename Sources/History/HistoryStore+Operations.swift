@@ -30,7 +30,7 @@ extension HistoryStore {
             let rows = try RunRecord.fetchAll(db, sql: """
                 SELECT run.* FROM task_head JOIN run ON run.id = task_head.last_started_id
                 """)
-            return Dictionary(rows.map { ($0.task, $0) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.task, $0) })
         }
     }
 
@@ -41,13 +41,8 @@ extension HistoryStore {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT task, last_success_at AS at FROM task_head WHERE last_success_at IS NOT NULL
                 """)
-            return Dictionary(rows.map { ($0["task"] as String, $0["at"] as Int64) }, uniquingKeysWith: max)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["task"] as String, $0["at"] as Int64) })
         }
-    }
-
-    /// Counts the runs that ended at or after `since` (µs since the epoch), and the failed ones among them.
-    public func outcomeCounts(since: Int64) async throws -> OutcomeCounts {
-        try await outcomeCounts(from: since, to: .max)
     }
 
     /// Counts the runs that ended in `from..<to` (µs since the epoch), and the failed ones among them: one row read

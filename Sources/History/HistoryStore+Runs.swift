@@ -426,10 +426,11 @@ public struct RunQuery: Sendable, Hashable {
         self.since = since
     }
 
-    /// The partial indexes on `status` and their condition (`run_status`, migration v1; `run_failed`, v7).
+    /// The partial indexes on `status` and their condition, word for word as the migrations wrote it (`run_status`,
+    /// v1; `run_failed`, v7; TaskChainTests checks the plans use them).
     static let statusIndexes: [(statuses: Set<RunStatus>, condition: String)] = [
         ([.queued, .running], "status IN ('queued', 'running')"),
-        ([.failed, .timedOut, .crashed, .interrupted], "status IN ('failed', 'timed_out', 'crashed', 'interrupted')"),
+        (Set(HistoryStore.failureStatuses), "status IN ('failed', 'timed_out', 'crashed', 'interrupted')"),
     ]
 
     /// The query over the whole table, newest first (with a task, `HistoryStore.chain` follows the task's rows

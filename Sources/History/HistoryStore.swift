@@ -20,9 +20,7 @@ public struct HistoryStore: Sendable {
         self.writer = writer
         if let willMigrate {
             let migrator = Self.migrator
-            let applied = try writer.read { db in
-                try db.tableExists("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
-            }
+            let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
             let pending = migrator.migrations.filter { !applied.contains($0) }
             if !applied.isEmpty, !pending.isEmpty { willMigrate(pending) }
         }

@@ -65,7 +65,7 @@ import Testing
         try await ended("a", .timedOut, daysAgo: 0, now: now)
         try await ended("a", .skipped, daysAgo: 0, now: now)
         try await ended("a", .failed, daysAgo: 3, now: now)
-        let counts = try await store.outcomeCounts(since: now - Self.day)
+        let counts = try await store.outcomeCounts(from: now - Self.day, to: .max)
         #expect(counts == OutcomeCounts(finished: 3, failed: 2))
     }
 
