@@ -36,10 +36,18 @@ extension HistoryStore {
     // group commits send up to `rowsPerStatement` rows a statement. Chunks are 32 rows and then the remainder's
     // powers of two, so each kind has six statements (their SQL made once, below, and cached by GRDB).
 
-    /// Inserts `record` (with its id, or the next one when it has none); false when its slot already has a row.
+    /// Inserts `record` (with its id, or the next one when it has none) and moves its task's head to it; false when
+    /// its slot already has a row.
     static func insertRow(_ record: RunRecord, in db: Database) throws -> Bool {
-        try runInsert([record][...], in: db)
-        return db.changesCount == 1
+        var written = false
+        // The row and its head together, or neither.
+        try db.inSavepoint {
+            try runInsert([record][...], in: db)
+            written = db.changesCount == 1
+            if written { try moveHeads(to: [db.lastInsertedRowID][...], in: db) }
+            return .commit
+        }
+        return written
     }
 
     /// Inserts `record` and returns it with its id, or nil when its slot already has a row.
@@ -164,16 +172,75 @@ extension HistoryStore {
             }
         }
         inChunks(records, chunk: { chunk in
-            try runInsert(chunk, in: db)
-            guard db.changesCount < chunk.count else { return }
-            // Rare: a slot was taken. Which rows were written tells which were not.
-            let ids = chunk.compactMap(\.id)
-            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-            let written = try Set(
-                Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
-            refused += chunk.filter { !written.contains($0.id ?? 0) }
+            var notWritten: [RunRecord] = []
+            // The rows and their heads together, or neither (the chunk is then tried a row at a time).
+            try db.inSavepoint {
+                try runInsert(chunk, in: db)
+                if db.changesCount == chunk.count {
+                    try moveHeads(to: chunk.map { $0.id! }[...], in: db)
+                    return .commit
+                }
+                // Rare: a slot was taken. Which rows were written tells which were not.
+                let ids = chunk.compactMap(\.id)
+                let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+                let written = try Int64.fetchAll(
+                    db, sql: "SELECT id FROM run WHERE id IN (\(list)) ORDER BY id", arguments: StatementArguments(ids))
+                for id in written { try moveHeads(to: [id][...], in: db) }
+                let writtenIDs = Set(written)
+                notWritten = chunk.filter { !writtenIDs.contains($0.id ?? 0) }
+                return .commit
+            }
+            refused += notWritten
         }, alone: insertAlone)
         return refused
+    }
+
+    /// Moves each task's head (`task_head`) to its row among `ids` (rows just inserted, of distinct tasks): the
+    /// newest row, and the newest slot, start and success as far as the row has them, as migration v5's
+    /// `run_head_insert` trigger did for each row until v8. One statement for the rows of an insert statement.
+    static func moveHeads(to ids: ArraySlice<Int64>, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: moveHeadsSQL[ids.count]!)
+        try execute(statement, in: db) { values in
+            for id in ids { values.add(id) }
+        }
+    }
+
+    private static let moveHeadsSQL = sqlByRows { rows in
+        """
+        INSERT INTO task_head (task, last_id, last_slot, last_started_id, last_success_at)
+        SELECT task, id,
+               CASE WHEN trigger IN ('schedule', 'catch-up') AND attempt = 1 THEN scheduled_at END,
+               CASE WHEN started_at IS NOT NULL THEN id END,
+               CASE WHEN status = 'succeeded' THEN finished_at END
+        FROM run WHERE id IN (\(Array(repeating: "?", count: rows).joined(separator: ", ")))
+        ON CONFLICT (task) DO UPDATE SET
+            last_id = excluded.last_id,
+            last_slot = COALESCE(MAX(last_slot, excluded.last_slot), last_slot, excluded.last_slot),
+            last_started_id = COALESCE(MAX(last_started_id, excluded.last_started_id), last_started_id,
+                                       excluded.last_started_id),
+            last_success_at = COALESCE(MAX(last_success_at, excluded.last_success_at), last_success_at,
+                                       excluded.last_success_at)
+        """
+    }
+
+    /// Links the rows another tool inserted (a plain INSERT, with no head moved) into their tasks' chains, oldest
+    /// first, and moves the heads to them. Such rows are the ones above every head: each row this module writes
+    /// becomes its task's head, and a head only moves back when its row is deleted. Another tool may write only
+    /// while no daemon holds the history (`DaemonLock`: a daemon hands out the ids), so when a history is opened
+    /// is when to look; a look that finds nothing is one read of the index of `task_head`.
+    static func linkLooseRows(in writer: any DatabaseWriter) throws {
+        let loose = "FROM run WHERE id > COALESCE((SELECT MAX(last_id) FROM task_head), 0)"
+        guard try writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 \(loose))") }) == true
+        else { return }
+        try writer.write { db in
+            for id in try Int64.fetchAll(db, sql: "SELECT id \(loose) ORDER BY id") {
+                try db.execute(sql: """
+                    UPDATE run SET previous_id = (SELECT last_id FROM task_head WHERE task = run.task)
+                    WHERE id = ? AND previous_id IS NULL
+                    """, arguments: [id])
+                try moveHeads(to: [id][...], in: db)
+            }
+        }
     }
 
     /// Writes `items` a chunk at a time (`chunkSizes`) with `chunk`, one multi-row statement; a single row, and
@@ -427,10 +494,11 @@ public struct RunQuery: Sendable, Hashable {
     }
 
     /// The partial indexes on `status` and their condition, word for word as the migrations wrote it (`run_status`,
-    /// v1; `run_failed`, v7; TaskChainTests checks the plans use them).
+    /// v1; `run_failed`, v8; TaskChainTests checks the plans use them).
     static let statusIndexes: [(statuses: Set<RunStatus>, condition: String)] = [
         ([.queued, .running], "status IN ('queued', 'running')"),
-        (Set(HistoryStore.failureStatuses), "status IN ('failed', 'timed_out', 'crashed', 'interrupted')"),
+        (Set(HistoryStore.failureStatuses),
+         "(status = 'failed' OR status = 'timed_out' OR status = 'crashed' OR status = 'interrupted')"),
     ]
 
     /// The query over the whole table, newest first (with a task, `HistoryStore.chain` follows the task's rows

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aTasksRunsAreListedNewestFirstThroughItsChainWhateverWroteThem() async throws {
-        let store = try HistoryStore.inMemory()
+        var store = try HistoryStore.inMemory()
         var rows: [RunRecord] = []
         // Batches through the writer: one run of each of 5 tasks a batch, and in the last batch three rows of
         // task t1 in a row (the writer cuts its statement where a task repeats).
@@ -59,23 +59,32 @@ import Testing
             #expect(try await apply(batch.map { .insert($0) }, to: store).isEmpty)
             rows += batch
         }
-        // One at a time, and by another tool without `previous_id` (the trigger links it).
+        // One at a time, and by other tools without `previous_id` while no daemon holds the history: linked
+        // (oldest first) when it is next opened.
         let alone = try #require(try await store.insert(RunRecord(
             task: "t1", plugin: "noop", trigger: .manual, scheduledAt: 50_000_000, status: .queued)))
         rows.append(alone)
         try await store.writer.write { db in
             try db.execute(sql: """
-                INSERT INTO run (id, task, plugin, trigger, scheduled_at, status) VALUES (500, 't1', 'x', 'manual', 7, 'skipped')
+                INSERT INTO run (id, task, plugin, trigger, scheduled_at, status) VALUES (500, 't1', 'x', 'manual', 7, 'skipped');
+                INSERT INTO run (task, plugin, trigger, scheduled_at, started_at, finished_at, status)
+                    VALUES ('t9', 'x', 'manual', 8, 9, 10, 'succeeded');
                 """)
         }
+        #expect(try await store.runs(RunQuery(task: "t1", limit: 1)).first?.id == alone.id)
+        store = try HistoryStore(writer: store.writer)
         rows.append(RunRecord(id: 500, task: "t1", plugin: "x", trigger: .manual, scheduledAt: 7, status: .skipped))
+        rows.append(RunRecord(
+            id: 501, task: "t9", plugin: "x", trigger: .manual, scheduledAt: 8, startedAt: 9, finishedAt: 10,
+            status: .succeeded))
+        #expect(try await store.lastSuccesses()["t9"] == 10)
 
         let queries = [
             RunQuery(task: "t1", limit: 1_000), RunQuery(task: "t1", limit: 5), RunQuery(task: "t3", limit: 7),
             RunQuery(task: "t1", statuses: [.failed], limit: 4), RunQuery(task: "t2", limit: 10, beforeID: 100),
             RunQuery(task: "t2", limit: 10, beforeID: 103), RunQuery(task: "t4", since: 30_000_000),
             RunQuery(task: "t0", statuses: [.succeeded, .failed], limit: 3, beforeID: 60, since: 2_000_000),
-            RunQuery(task: "nobody"), RunQuery(task: "t1", limit: 0),
+            RunQuery(task: "nobody"), RunQuery(task: "t1", limit: 0), RunQuery(task: "t9"),
         ]
         for query in queries {
             #expect(try await store.runs(query).compactMap(\.id) == expected(rows, query), "\(query)")
@@ -183,11 +192,13 @@ import Testing
         }
         let told = Told()
         let store = try HistoryStore.open(path: path) { told.pending.append(contentsOf: $0) }
-        #expect(told.pending == ["v5-time-ordered-indexes", "v6-retry-link-index", "v7-failure-index"])
+        #expect(told.pending == [
+            "v5-time-ordered-indexes", "v6-retry-link-index", "v7-failure-index", "v8-cheaper-row-writes",
+        ])
         _ = try HistoryStore.open(path: path) { told.pending.append(contentsOf: $0) }
         let fresh = folder.appendingPathComponent("fresh.sqlite").path
         _ = try HistoryStore.open(path: fresh) { told.pending.append(contentsOf: $0) }
-        #expect(told.pending.count == 3, "not told when up to date or new")
+        #expect(told.pending.count == 4, "not told when up to date or new")
         #expect(try await store.runs(RunQuery(task: "c")).compactMap(\.id) == [12, 9, 6, 3])
         #expect(try await store.runs(RunQuery(task: "d", limit: 3)).compactMap(\.id) == [11, 10, 8])
         #expect(try await store.lastScheduledSlots() == ["c": 120, "d": 110])
