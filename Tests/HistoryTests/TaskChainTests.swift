@@ -106,6 +106,35 @@ import Testing
             .first { id in rows.first { $0.id == id }?.startedAt != nil })
     }
 
+    /// A row's head moves in the row's savepoint: a chunk with a taken slot moves the heads of the rows written, and
+    /// a chunk whose statement fails, tried again a row at a time, moves none for the row that failed.
+    @Test func onlyWrittenRowsMoveTheirTasksHeads() async throws {
+        let store = try HistoryStore.inMemory()
+        #expect(try await store.insert(row(1, "t3", at: 0)) != nil)
+        try await store.writer.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse_t5 BEFORE INSERT ON run WHEN NEW.task = 't5' BEGIN SELECT RAISE(ABORT, 'no t5'); END
+                """)
+        }
+        let batch = (0..<8).map { row(Int64(10 + $0), "t\($0)", at: 0, $0 == 6 ? .failed : .succeeded) }
+        let failures = try await apply(batch.map { .insert($0) }, to: store)
+        #expect(failures.count == 2)
+        #expect(failures.contains("refused 13"))
+        #expect(failures.contains { $0.contains("no t5") })
+        for task in 0..<8 {
+            let listed = try await store.runs(RunQuery(task: "t\(task)")).compactMap(\.id)
+            #expect(listed == (task == 3 ? [1] : task == 5 ? [] : [Int64(10 + task)]), "t\(task)")
+        }
+        let heads = try await store.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT task, last_id FROM task_head ORDER BY task").map {
+                "\($0["task"] as String)=\($0["last_id"] as Int64)"
+            }
+        }
+        #expect(heads == ["t0=10", "t1=11", "t2=12", "t3=1", "t4=14", "t6=16", "t7=17"])
+        #expect(try await store.lastSuccesses()["t6"] == nil)
+        #expect(try await store.lastSuccesses()["t7"] == 1)
+    }
+
     @Test func pruningUnlinksRowsSoTheKeptOnesStayListedAndTheLastSuccessStays() async throws {
         let store = try HistoryStore.inMemory()
         let day: Int64 = 86_400_000_000
