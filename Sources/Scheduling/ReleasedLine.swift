@@ -202,10 +202,14 @@ final class ReleasedLine: @unchecked Sendable {
         for index in front..<calls.count { _ = withdraw(index) }
     }
 
+    /// A claim `collect` reports: the call, when it was recorded as starting, and whether its end is among the
+    /// ends of the same look (its row's start can then be written with its outcome, `Scheduler.collectLines`).
+    typealias Claim = (call: PreparedCall, startedAt: Micros, endedToo: Bool)
+
     /// The claims and ends made since the last look, each once, in line order: the scheduler records every claim
     /// before any end. A claim made before an end it returns is always among the claims it returns.
-    func collect() -> (claims: [(call: PreparedCall, startedAt: Micros)], ends: [RunRelay.End]) {
-        var claims: [(call: PreparedCall, startedAt: Micros)] = []
+    func collect() -> (claims: [Claim], ends: [RunRelay.End]) {
+        var claims: [Claim] = []
         var ends: [RunRelay.End] = []
         // Front to back: a thread claims a call behind the one whose end it then publishes, so the claim is seen
         // when the scan gets there (the end's acquire load makes it visible).
@@ -223,7 +227,7 @@ final class ReleasedLine: @unchecked Sendable {
             }
             if !collected[index].claim {
                 collected[index].claim = true
-                claims.append((calls[index], slot.pointee.start))
+                claims.append((calls[index], slot.pointee.start, state == .ended))
             }
             if state == .ended, !collected[index].end {
                 collected[index].end = true

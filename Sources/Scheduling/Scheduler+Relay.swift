@@ -93,11 +93,15 @@ extension Scheduler {
     /// Records a waiting run that a pool thread started by itself at `startedAt` (from the relay or a released
     /// line): it leaves the line, the state machine counts it running, its row is marked started, and it is
     /// followed like any run the loop launched.
-    private func recordStart(of call: PreparedCall, at startedAt: Micros) {
+    /// - Parameter endsNow: its end is recorded in the same turn (a released line's claim that ended before the loop
+    ///   looked): its row's start is then written with its outcome (`complete`), one change instead of two.
+    private func recordStart(of call: PreparedCall, at startedAt: Micros, endsNow: Bool = false) {
         queued[call.run.serial] = nil
         machine.adoptRelayed(call.run, at: startedAt)
-        recorder.enqueue(.markStarted(id: call.id, at: startedAt))
-        begin(ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control))
+        if !endsNow { recorder.enqueue(.markStarted(id: call.id, at: startedAt)) }
+        let run = ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control)
+        run.startWritten = !endsNow
+        begin(run)
     }
 }
 
@@ -110,10 +114,13 @@ extension Scheduler {
         var ends: [RunRelay.End] = []
         for line in lines {
             let collected = line.collect()
-            for (call, startedAt) in collected.claims {
+            for (call, startedAt, endedToo) in collected.claims {
                 lined[call.run.serial] = nil
                 lineClaims += 1
-                recordStart(of: call, at: startedAt)
+                // In the steady workload most claims have ended by the time the loop looks: their ends follow in
+                // this turn (`recordEndedRuns`, or `revokeOffers` leaving them for the next turn, before anything
+                // else is recorded of them).
+                recordStart(of: call, at: startedAt, endsNow: endedToo)
             }
             ends += collected.ends
         }

@@ -118,6 +118,9 @@ public actor Scheduler: Service {
         /// False while the start of a run handed out ahead of its instant is not known yet (`begin`). Only used on
         /// the actor.
         nonisolated(unsafe) var startAnnounced = true
+        /// False when its row's start was not queued at its start: `complete` writes it with the outcome
+        /// (`recordStart`). Only used on the actor.
+        nonisolated(unsafe) var startWritten = true
 
         init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros, control: RunControl = RunControl()) {
             self.id = id
@@ -774,7 +777,7 @@ public actor Scheduler: Service {
         if !run.startAnnounced, let began { announceStart(of: run, at: began) }
         recorder.enqueue(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
-            startedAt: start == run.startedAt ? nil : start))
+            startedAt: start == run.startedAt && run.startWritten ? nil : start))
         ended[serial] = .init(id: run.id, error: outcome.error)
         func metadata() -> Logger.Metadata {
             var metadata: Logger.Metadata = [

@@ -95,6 +95,23 @@ import Testing
         #expect(line.collect().claims.isEmpty && line.collect().ends.isEmpty, "nothing new")
     }
 
+    @Test func aClaimSaysWhetherItsEndCameInTheSameLook() throws {
+        let line = try line(3, starting: 1)
+        #expect(line.takeStarting(now: t0) == 0)
+        #expect(line.claim(now: t0 + 1) == 1)
+        line.end(0, completion: ok, startedAt: t0)
+        line.end(1, completion: ok, startedAt: t0 + 1)
+        #expect(line.claim(now: t0 + 2) == 2)
+        let first = line.collect()
+        #expect(first.claims.map(\.call.run.serial) == [2, 3])
+        #expect(first.claims.map(\.endedToo) == [true, false], "the second's end is not in this look")
+        #expect(first.ends.map(\.serial) == [1, 2])
+        line.end(2, completion: ok, startedAt: t0 + 2)
+        let second = line.collect()
+        #expect(second.claims.isEmpty)
+        #expect(second.ends.map(\.serial) == [3])
+    }
+
     /// Threads claim and end as pool threads do while this thread collects and withdraws, one of them coming late:
     /// every call ends up called once and ended, or withdrawn and never called; never more calls at once than the
     /// release started; each claim is reported once, and no later than the end of the run whose slot it took.
