@@ -14,7 +14,8 @@ public struct HistoryStore: Sendable {
     /// Wraps an opened writer and migrates it to the current schema.
     /// - Parameter willMigrate: told the migrations an existing history is about to go through, before they run
     ///   (v5 rewrites every row once: about 10 s per million rows), so that a daemon can say why it is slow to
-    ///   start. Not called for a new database or one that is up to date.
+    ///   start. Not called for a new database or one that is up to date. Also told, after the migrations, when rows
+    ///   another tool inserted are about to be linked into their tasks' listings (`linkLooseRows`).
     /// - Throws: a GRDB `DatabaseError` when the migration fails.
     public init(writer: any DatabaseWriter, willMigrate: ((_ pending: [String]) -> Void)? = nil) throws {
         self.writer = writer
@@ -25,7 +26,9 @@ public struct HistoryStore: Sendable {
             if !applied.isEmpty, !pending.isEmpty { willMigrate(pending) }
         }
         try Self.migrator.migrate(writer)
-        try Self.linkLooseRows(in: writer)
+        try Self.linkLooseRows(in: writer) { count in
+            willMigrate?(["link \(count) rows another tool inserted into their tasks' listings"])
+        }
         // The writer's statement journals in memory, once migrated (a migration's statement over every row would
         // keep every page it changes there): a statement that may stop halfway (a trigger, a CHECK) keeps a copy
         // of each page it changes, and past 64 KiB SQLite spilled them to a temporary file: in the steady workload

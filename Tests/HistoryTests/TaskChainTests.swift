@@ -69,6 +69,7 @@ import Testing
                 INSERT INTO run (id, task, plugin, trigger, scheduled_at, status) VALUES (500, 't1', 'x', 'manual', 7, 'skipped');
                 INSERT INTO run (task, plugin, trigger, scheduled_at, started_at, finished_at, status)
                     VALUES ('t9', 'x', 'manual', 8, 9, 10, 'succeeded');
+                INSERT INTO run (id, task, plugin, trigger, scheduled_at, status) VALUES (502, 't1', 'x', 'manual', 9, 'skipped');
                 """)
         }
         #expect(try await store.runs(RunQuery(task: "t1", limit: 1)).first?.id == alone.id)
@@ -77,6 +78,7 @@ import Testing
         rows.append(RunRecord(
             id: 501, task: "t9", plugin: "x", trigger: .manual, scheduledAt: 8, startedAt: 9, finishedAt: 10,
             status: .succeeded))
+        rows.append(RunRecord(id: 502, task: "t1", plugin: "x", trigger: .manual, scheduledAt: 9, status: .skipped))
         #expect(try await store.lastSuccesses()["t9"] == 10)
 
         let queries = [
