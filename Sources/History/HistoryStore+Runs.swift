@@ -38,35 +38,24 @@ extension HistoryStore {
 
     /// Inserts `record` (with its id, or the next one when it has none) and moves its task's head to it; false when
     /// its slot already has a row.
+    /// - Throws: what the insert threw (it changed nothing), or `HeadsNotMoved`.
     static func insertRow(_ record: RunRecord, in db: Database) throws -> Bool {
-        var written = false
-        // The row and its head together, or neither.
-        try inRowSavepoint(db) {
-            try runInsert([record][...], in: db)
-            written = db.changesCount == 1
-            guard written else { return }
-            var inserted = record
-            inserted.id = db.lastInsertedRowID
-            try moveHeads(to: [inserted][...], in: db)
-        }
-        return written
+        try runInsert([record][...], in: db)
+        guard db.changesCount == 1 else { return false }
+        var inserted = record
+        inserted.id = db.lastInsertedRowID
+        try moveHeads(to: [inserted][...], in: db)
+        return true
     }
 
-    /// Runs `body` in a savepoint (inside the caller's transaction): what it changed is undone if it throws. The
-    /// savepoint's statements are compiled once: GRDB's `inSavepoint` compiles its `SAVEPOINT` and `RELEASE` at each
-    /// call, 3 % of the writer's time with a savepoint per 32 rows (perf).
-    static func inRowSavepoint(_ db: Database, _ body: () throws -> Void) throws {
-        try db.cachedStatement(sql: "SAVEPOINT history_rows").execute()
-        do {
-            try body()
-        } catch {
-            // A failure that ended the whole transaction (SQLite rolls back on some I/O errors) left no savepoint:
-            // the transaction's commit then fails and reports it.
-            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT history_rows").execute()
-            try? db.cachedStatement(sql: "RELEASE SAVEPOINT history_rows").execute()
-            throw error
-        }
-        try db.cachedStatement(sql: "RELEASE SAVEPOINT history_rows").execute()
+    /// A head could not be moved to rows just inserted: the rows are in the table but not in their tasks' listings,
+    /// so the transaction they are in must not commit (the writer's batch fails whole, as a failed commit does). It
+    /// takes a failure that ends the transaction anyway (a full disk, an I/O error): the statement has no constraint
+    /// to break. Rows and heads are not kept together with a savepoint per statement, which copied each page a
+    /// chunk changed to SQLite's sub-journal first (6 % of the writer's time).
+    struct HeadsNotMoved: Error, CustomStringConvertible {
+        var underlying: any Error
+        var description: String { "the rows were written but their tasks' heads could not be moved: \(underlying)" }
     }
 
     /// Inserts `record` and returns it with its id, or nil when its slot already has a row.
@@ -163,52 +152,64 @@ extension HistoryStore {
     /// is cut where a task repeats, and each part written in chunks (in the steady workload, one row per task a
     /// second, nothing is cut).
     /// - Returns: the rows not written because their slot already has a row.
+    /// - Throws: `HeadsNotMoved` (the transaction must not commit); other failures go to `failed`, a row each.
     static func insertRows(
         _ records: ArraySlice<RunRecord>, in db: Database, failed: (RunRecord, any Error) -> Void
-    ) -> [RunRecord] {
+    ) throws -> [RunRecord] {
         var refused: [RunRecord] = []
         var start = records.startIndex
         var tasks = Set<String>()
         for index in records.indices where !tasks.insert(records[index].task).inserted {
-            refused += insertDistinct(records[start..<index], in: db, failed: failed)
+            refused += try insertDistinct(records[start..<index], in: db, failed: failed)
             start = index
             tasks = [records[index].task]
         }
-        refused += insertDistinct(records[start...], in: db, failed: failed)
+        refused += try insertDistinct(records[start...], in: db, failed: failed)
         return refused
     }
 
     /// `insertRows` for rows of distinct tasks.
     private static func insertDistinct(
         _ records: ArraySlice<RunRecord>, in db: Database, failed: (RunRecord, any Error) -> Void
-    ) -> [RunRecord] {
+    ) throws -> [RunRecord] {
         var refused: [RunRecord] = []
-        func insertAlone(_ record: RunRecord) {
+        func insertAlone(_ record: RunRecord) throws {
             do {
                 if try !insertRow(record, in: db) { refused.append(record) }
+            } catch let error as HeadsNotMoved {
+                throw error
             } catch {
                 failed(record, error)
             }
         }
-        inChunks(records, chunk: { chunk in
-            var notWritten: [RunRecord] = []
-            // The rows and their heads together, or neither (the chunk is then tried a row at a time).
-            try inRowSavepoint(db) {
-                try runInsert(chunk, in: db)
-                if db.changesCount == chunk.count {
-                    try moveHeads(to: chunk, in: db)
-                    return
-                }
-                // Rare: a slot was taken. Which rows were written tells which were not.
-                let ids = chunk.compactMap(\.id)
-                let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-                let written = try Set(
-                    Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
-                notWritten = chunk.filter { !written.contains($0.id ?? 0) }
-                for record in chunk where written.contains(record.id ?? 0) { try moveHeads(to: [record][...], in: db) }
+        // As `inChunks`, but a failure to move heads ends the batch.
+        var start = records.startIndex
+        for size in chunkSizes(records.count) {
+            let chunk = records[start..<(start + size)]
+            start += size
+            guard size > 1 else {
+                try chunk.forEach(insertAlone)
+                continue
             }
-            refused += notWritten
-        }, alone: insertAlone)
+            do {
+                // A statement that fails changes nothing: the chunk is then tried a row at a time.
+                try runInsert(chunk, in: db)
+            } catch {
+                try chunk.forEach(insertAlone)
+                continue
+            }
+            if db.changesCount == chunk.count {
+                try moveHeads(to: chunk, in: db)
+                continue
+            }
+            // Rare: a slot was taken. Which rows were written tells which were not.
+            let ids = chunk.compactMap(\.id)
+            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let written = try Set(
+                Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
+            for record in chunk where written.contains(record.id ?? 0) { try moveHeads(to: [record][...], in: db) }
+            refused += chunk.filter { !written.contains($0.id ?? 0) }
+        }
         return refused
     }
 
@@ -217,17 +218,25 @@ extension HistoryStore {
     /// `run_head_insert` trigger did for each row until v8 (`run_head_update` still does it for starts and outcomes
     /// written later). One statement for the rows of an insert statement, its values bound from the records (read
     /// back from `run`, it cost a third more: a temporary B-tree of the ids and a lookup of each).
+    /// - Throws: `HeadsNotMoved`.
     static func moveHeads(to records: ArraySlice<RunRecord>, in db: Database) throws {
-        let statement = try db.cachedStatement(sql: moveHeadsSQL[records.count]!)
-        try execute(statement, in: db) { values in
-            for record in records {
-                values.add(record.task)
-                values.add(record.id)
-                let slotted = (record.trigger == .schedule || record.trigger == .catchUp) && record.attempt == 1
-                values.add(slotted ? record.scheduledAt : nil)
-                values.add(record.startedAt == nil ? nil : record.id)
-                values.add(record.status == .succeeded ? record.finishedAt : nil)
+        do {
+            try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db) { values in
+                bindHeads(records, to: &values)
             }
+        } catch {
+            throw HeadsNotMoved(underlying: error)
+        }
+    }
+
+    private static func bindHeads(_ records: ArraySlice<RunRecord>, to values: inout Bindings) {
+        for record in records {
+            values.add(record.task)
+            values.add(record.id)
+            let slotted = (record.trigger == .schedule || record.trigger == .catchUp) && record.attempt == 1
+            values.add(slotted ? record.scheduledAt : nil)
+            values.add(record.startedAt == nil ? nil : record.id)
+            values.add(record.status == .succeeded ? record.finishedAt : nil)
         }
     }
 

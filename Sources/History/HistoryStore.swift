@@ -177,7 +177,7 @@ public struct HistoryStore: Sendable {
     /// - The insert trigger (`run_head_insert`, v5) ran as a program of its own for every row, and because it
     ///   wrote `task_head`, which each row of the insert reads (its `previous_id`), SQLite copied every multi-row
     ///   INSERT's rows to a temporary table before inserting any. The statements that insert rows now move the
-    ///   heads themselves (`HistoryStore.moveHeads`, in the same savepoint), and rows another tool inserted are
+    ///   heads themselves (`HistoryStore.moveHeads`, in the same transaction), and rows another tool inserted are
     ///   linked when a history is opened (`linkLooseRows`).
     /// - SQLite tests `x IN (a, b, c, ...)` of more than two constants against a temporary B-tree it builds from
     ///   the list, and in a partial index's condition (and a CHECK) it builds it again for every row it writes:

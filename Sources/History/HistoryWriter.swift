@@ -127,7 +127,7 @@ public final class HistoryWriter: Sendable {
         do {
             try db.inTransaction {
                 let folded = folded(batch.compactMap { if case .change(let change) = $0 { change } else { nil } })
-                apply(folded, in: db, replies: &replies) { message in
+                try apply(folded, in: db, replies: &replies) { message in
                     failed += 1
                     onFailure(message, 1)
                 } refused: { record in
@@ -159,14 +159,15 @@ public final class HistoryWriter: Sendable {
     ///
     /// A failing change is reported to `failed` (its rows alone are rolled back); a row whose slot is taken to
     /// `refused`, or to its reply.
+    /// - Throws: `HistoryStore.HeadsNotMoved`: rows were inserted but not linked, and the batch must fail whole.
     static func apply(
         _ changes: [Change], in db: Database, replies: inout [(@Sendable (Bool) -> Void, Bool)],
         failed: (String) -> Void, refused: (RunRecord) -> Void
-    ) {
+    ) throws {
         var plain: [RunRecord] = []
-        func insertPlain() {
+        func insertPlain() throws {
             guard !plain.isEmpty else { return }
-            let notWritten = HistoryStore.insertRows(plain[...], in: db) { _, error in failed("\(error)") }
+            let notWritten = try HistoryStore.insertRows(plain[...], in: db) { _, error in failed("\(error)") }
             notWritten.forEach(refused)
             plain.removeAll(keepingCapacity: true)
         }
@@ -176,16 +177,18 @@ public final class HistoryWriter: Sendable {
                 plain.append(record)
                 continue
             }
-            insertPlain()
+            try insertPlain()
             do {
                 let written = try applyInsert(record, settlingPlan: plan, in: db)
                 if let reply { replies.append((reply, written)) } else if !written { refused(record) }
+            } catch let error as HistoryStore.HeadsNotMoved {
+                throw error
             } catch {
                 if let reply { replies.append((reply, false)) }
                 failed("\(error)")
             }
         }
-        insertPlain()
+        try insertPlain()
 
         var outcomes: [HistoryStore.Outcome] = []
         var starts: [(id: Int64, at: Int64)] = []

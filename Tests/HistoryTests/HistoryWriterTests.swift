@@ -261,7 +261,7 @@ import Testing
             var failures: [String] = []
             var refused: [RunRecord] = []
             var replies: [(@Sendable (Bool) -> Void, Bool)] = []
-            HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
+            try HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
                 refused: { refused.append($0) }
             return (failures, refused)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import History
+import Synchronization
 import Testing
 
 /// Migration v5: no index keyed by task first. A task's runs are a chain of `previous_id` links from its
@@ -31,7 +32,7 @@ import Testing
         try await store.writer.write { db in
             var failures: [String] = []
             var replies: [(@Sendable (Bool) -> Void, Bool)] = []
-            HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
+            try HistoryWriter.apply(HistoryWriter.folded(changes), in: db, replies: &replies) { failures.append($0) }
                 refused: { failures.append("refused \($0.id ?? 0)") }
             return failures
         }
@@ -135,6 +136,32 @@ import Testing
         #expect(heads == ["t0=10", "t1=11", "t2=12", "t3=1", "t4=14", "t6=16", "t7=17"])
         #expect(try await store.lastSuccesses()["t6"] == nil)
         #expect(try await store.lastSuccesses()["t7"] == 1)
+    }
+
+    /// Rows and their heads are written together or not at all: when a head cannot be moved (here a trigger refuses
+    /// it; in life a full disk), the writer's whole batch fails, reported, and leaves no row out of its listing.
+    @Test func aHeadThatCannotMoveFailsTheWholeBatch() async throws {
+        let store = try HistoryStore.inMemory()
+        try await store.writer.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse_head BEFORE INSERT ON task_head WHEN NEW.task = 't4'
+                BEGIN SELECT RAISE(ABORT, 'no head for t4'); END
+                """)
+        }
+        let failures = Mutex<[(String, Int)]>([])
+        let writer = HistoryWriter(store: store) { message, changes in failures.withLock { $0.append((message, changes)) } }
+        for task in 0..<8 { writer.enqueue(.insert(row(Int64(10 + task), "t\(task)", at: 0))) }
+        await writer.flush()
+        let reported = failures.withLock { $0 }
+        #expect(reported.count == 1)
+        #expect(reported.first?.0.contains("heads could not be moved") == true)
+        #expect(reported.first?.0.contains("no head for t4") == true)
+        #expect(reported.first?.1 == 8)
+        #expect(try await store.runs(RunQuery()).isEmpty, "no row without its head")
+        for task in [0, 1, 2, 3, 5, 6, 7] { writer.enqueue(.insert(row(Int64(20 + task), "t\(task)", at: 1))) }
+        await writer.flush()
+        #expect(failures.withLock { $0.count } == 1)
+        #expect(try await store.runs(RunQuery(task: "t5")).compactMap(\.id) == [25])
     }
 
     @Test func pruningUnlinksRowsSoTheKeptOnesStayListedAndTheLastSuccessStays() async throws {
