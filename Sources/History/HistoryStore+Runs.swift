@@ -244,6 +244,13 @@ extension HistoryStore {
         """
         INSERT INTO task_head (task, last_id, last_slot, last_started_id, last_success_at)
         VALUES \(placeholders(rows: rows, columns: 5))
+        \(headUpsert)
+        """
+    }
+
+    /// How a head takes a newer row: it becomes the task's newest row, and the newest slot, start and success are
+    /// the later of the head's and the row's (as migration v5's `run_head_insert` said it, for each row).
+    private static let headUpsert = """
         ON CONFLICT (task) DO UPDATE SET
             last_id = excluded.last_id,
             last_slot = COALESCE(MAX(last_slot, excluded.last_slot), last_slot, excluded.last_slot),
@@ -252,15 +259,14 @@ extension HistoryStore {
             last_success_at = COALESCE(MAX(last_success_at, excluded.last_success_at), last_success_at,
                                        excluded.last_success_at)
         """
-    }
 
     /// Links the rows another tool inserted (a plain INSERT, with no head moved) into their tasks' chains and moves
     /// the heads to them, as the writer's statements would have. Such rows are the ones above every head: each row
     /// this module writes becomes its task's head, and a head only moves back when its row is deleted. Another tool
     /// may write only while no daemon holds the history (`DaemonLock`: a daemon hands out the ids), so when a
     /// history is opened is when to look; a look that finds nothing is one read of `task_head` and one of the table's
-    /// last page. Two statements for any number of rows (600,000 rows of another tool: about 3 s here); a row the
-    /// tool gave a `previous_id` keeps it.
+    /// last page. Two statements for any number of rows (on 600,000 rows of another tool the daemon started 4-6 s
+    /// after it was launched, against 0.1 s); a row the tool gave a `previous_id` keeps it.
     /// - Parameter willLink: told how many rows are about to be linked, before the work starts.
     static func linkLooseRows(in writer: any DatabaseWriter, willLink: ((Int) -> Void)? = nil) throws {
         let above = try writer.read { db in
@@ -275,7 +281,8 @@ extension HistoryStore {
             try db.execute(sql: """
                 WITH loose AS (
                     SELECT id, task, LAG(id) OVER (PARTITION BY task ORDER BY id) AS before FROM run WHERE id > ?)
-                UPDATE run SET previous_id = COALESCE(loose.before, (SELECT last_id FROM task_head WHERE task = loose.task))
+                UPDATE run
+                SET previous_id = COALESCE(loose.before, (SELECT last_id FROM task_head WHERE task = loose.task))
                 FROM loose WHERE run.id = loose.id AND run.previous_id IS NULL
                 """, arguments: [above])
             try db.execute(sql: """
@@ -285,13 +292,7 @@ extension HistoryStore {
                        MAX(CASE WHEN started_at IS NOT NULL THEN id END),
                        MAX(CASE WHEN status = 'succeeded' THEN finished_at END)
                 FROM run WHERE id > ? GROUP BY task
-                ON CONFLICT (task) DO UPDATE SET
-                    last_id = excluded.last_id,
-                    last_slot = COALESCE(MAX(last_slot, excluded.last_slot), last_slot, excluded.last_slot),
-                    last_started_id = COALESCE(MAX(last_started_id, excluded.last_started_id), last_started_id,
-                                               excluded.last_started_id),
-                    last_success_at = COALESCE(MAX(last_success_at, excluded.last_success_at), last_success_at,
-                                               excluded.last_success_at)
+                \(headUpsert)
                 """, arguments: [above])
         }
     }

@@ -116,7 +116,8 @@ import Testing
         #expect(try await store.insert(row(1, "t3", at: 0)) != nil)
         try await store.writer.write { db in
             try db.execute(sql: """
-                CREATE TRIGGER refuse_t5 BEFORE INSERT ON run WHEN NEW.task = 't5' BEGIN SELECT RAISE(ABORT, 'no t5'); END
+                CREATE TRIGGER refuse_t5 BEFORE INSERT ON run WHEN NEW.task = 't5'
+                BEGIN SELECT RAISE(ABORT, 'no t5'); END
                 """)
         }
         let batch = (0..<8).map { row(Int64(10 + $0), "t\($0)", at: 0, $0 == 6 ? .failed : .succeeded) }
@@ -149,7 +150,9 @@ import Testing
                 """)
         }
         let failures = Mutex<[(String, Int)]>([])
-        let writer = HistoryWriter(store: store) { message, changes in failures.withLock { $0.append((message, changes)) } }
+        let writer = HistoryWriter(store: store) { message, changes in
+            failures.withLock { $0.append((message, changes)) }
+        }
         for task in 0..<8 { writer.enqueue(.insert(row(Int64(10 + task), "t\(task)", at: 0))) }
         await writer.flush()
         let reported = failures.withLock { $0 }
