@@ -269,15 +269,17 @@ extension HistoryStore {
     /// after it was launched, against 0.1 s); a row the tool gave a `previous_id` keeps it.
     /// - Parameter willLink: told how many rows are about to be linked, before the work starts.
     static func linkLooseRows(in writer: any DatabaseWriter, willLink: ((Int) -> Void)? = nil) throws {
-        let above = try writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(last_id), 0) FROM task_head") ?? 0
+        // Heads and rows from one snapshot, here and in the write (a daemon writing meanwhile commits each row
+        // with its head: only another tool's rows are above every head in any one snapshot).
+        func loose(_ db: Database) throws -> (above: Int64, count: Int) {
+            let above = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(last_id), 0) FROM task_head") ?? 0
+            return (above, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE id > ?", arguments: [above]) ?? 0)
         }
-        let count = try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE id > ?", arguments: [above]) ?? 0
-        }
+        let count = try writer.read { db in try loose(db).count }
         guard count > 0 else { return }
         willLink?(count)
         try writer.write { db in
+            let above = try loose(db).above
             try db.execute(sql: """
                 WITH loose AS (
                     SELECT id, task, LAG(id) OVER (PARTITION BY task ORDER BY id) AS before FROM run WHERE id > ?)
