@@ -55,7 +55,10 @@ extension HistoryStore {
     /// chunk changed to SQLite's sub-journal first (6 % of the writer's time).
     struct HeadsNotMoved: Error, CustomStringConvertible {
         var underlying: any Error
-        var description: String { "the rows were written but their tasks' heads could not be moved: \(underlying)" }
+        var description: String {
+            "the new rows could not be linked into their tasks' listings (table task_head), so none of this batch "
+                + "was kept: \(underlying) (check the disk and the database file; the next batches are tried as usual)"
+        }
     }
 
     /// Inserts `record` and returns it with its id, or nil when its slot already has a row.
@@ -155,7 +158,7 @@ extension HistoryStore {
     /// - Throws: `HeadsNotMoved` (the transaction must not commit); other failures go to `failed`, a row each.
     static func insertRows(
         _ records: ArraySlice<RunRecord>, in db: Database, failed: (RunRecord, any Error) -> Void
-    ) throws -> [RunRecord] {
+    ) throws(HeadsNotMoved) -> [RunRecord] {
         var refused: [RunRecord] = []
         var start = records.startIndex
         var tasks = Set<String>()
@@ -171,9 +174,9 @@ extension HistoryStore {
     /// `insertRows` for rows of distinct tasks.
     private static func insertDistinct(
         _ records: ArraySlice<RunRecord>, in db: Database, failed: (RunRecord, any Error) -> Void
-    ) throws -> [RunRecord] {
+    ) throws(HeadsNotMoved) -> [RunRecord] {
         var refused: [RunRecord] = []
-        func insertAlone(_ record: RunRecord) throws {
+        func insertAlone(_ record: RunRecord) throws(HeadsNotMoved) {
             do {
                 if try !insertRow(record, in: db) { refused.append(record) }
             } catch let error as HeadsNotMoved {
@@ -182,34 +185,24 @@ extension HistoryStore {
                 failed(record, error)
             }
         }
-        // As `inChunks`, but a failure to move heads ends the batch.
-        var start = records.startIndex
-        for size in chunkSizes(records.count) {
-            let chunk = records[start..<(start + size)]
-            start += size
-            guard size > 1 else {
-                try chunk.forEach(insertAlone)
-                continue
-            }
-            do {
-                // A statement that fails changes nothing: the chunk is then tried a row at a time.
-                try runInsert(chunk, in: db)
-            } catch {
-                try chunk.forEach(insertAlone)
-                continue
-            }
-            if db.changesCount == chunk.count {
-                try moveHeads(to: chunk, in: db)
-                continue
-            }
+        func headsOfWritten(_ chunk: ArraySlice<RunRecord>) throws(HeadsNotMoved) {
+            if db.changesCount == chunk.count { return try Self.moveHeads(to: chunk, in: db) }
             // Rare: a slot was taken. Which rows were written tells which were not.
             let ids = chunk.compactMap(\.id)
             let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-            let written = try Set(
-                Int64.fetchAll(db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
-            for record in chunk where written.contains(record.id ?? 0) { try moveHeads(to: [record][...], in: db) }
+            let written: Set<Int64>
+            do {
+                written = try Set(Int64.fetchAll(
+                    db, sql: "SELECT id FROM run WHERE id IN (\(list))", arguments: StatementArguments(ids)))
+            } catch {
+                throw HeadsNotMoved(underlying: error)
+            }
+            for record in chunk where written.contains(record.id ?? 0) {
+                try Self.moveHeads(to: [record][...], in: db)
+            }
             refused += chunk.filter { !written.contains($0.id ?? 0) }
         }
+        try inChunks(records, chunk: { try runInsert($0, in: db) }, alone: insertAlone, written: headsOfWritten)
         return refused
     }
 
@@ -219,7 +212,7 @@ extension HistoryStore {
     /// written later). One statement for the rows of an insert statement, its values bound from the records (read
     /// back from `run`, it cost a third more: a temporary B-tree of the ids and a lookup of each).
     /// - Throws: `HeadsNotMoved`.
-    static func moveHeads(to records: ArraySlice<RunRecord>, in db: Database) throws {
+    static func moveHeads(to records: ArraySlice<RunRecord>, in db: Database) throws(HeadsNotMoved) {
         do {
             try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db) { values in
                 bindHeads(records, to: &values)
@@ -300,23 +293,29 @@ extension HistoryStore {
     }
 
     /// Writes `items` a chunk at a time (`chunkSizes`) with `chunk`, one multi-row statement; a single row, and
-    /// each row of a chunk whose statement failed (statement atomicity: it changed nothing), with `alone`.
-    private static func inChunks<Item>(
-        _ items: ArraySlice<Item>, chunk: (ArraySlice<Item>) throws -> Void, alone: (Item) -> Void
-    ) {
+    /// each row of a chunk whose statement failed (statement atomicity: it changed nothing), with `alone`. After a
+    /// chunk's statement, `written` follows it up (the inserts move their tasks' heads). An error of `alone` or
+    /// `written` ends the writing (`E`: `Never` for the updates, `HeadsNotMoved` for the inserts). `written` has no
+    /// default: the Swift 6.3 compiler crashed (signal 11, SILGen) on a defaulted closure with typed throws.
+    private static func inChunks<Item, E: Error>(
+        _ items: ArraySlice<Item>, chunk: (ArraySlice<Item>) throws -> Void, alone: (Item) throws(E) -> Void,
+        written: (ArraySlice<Item>) throws(E) -> Void
+    ) throws(E) {
         var start = items.startIndex
         for size in chunkSizes(items.count) {
             let part = items[start..<(start + size)]
             start += size
             guard size > 1 else {
-                part.forEach(alone)
+                for item in part { try alone(item) }
                 continue
             }
             do {
                 try chunk(part)
             } catch {
-                part.forEach(alone)
+                for item in part { try alone(item) }
+                continue
             }
+            try written(part)
         }
     }
 
@@ -342,7 +341,7 @@ extension HistoryStore {
                 failed(outcome.id, error)
             }
         }
-        inChunks(outcomes, chunk: { try runFinish($0, in: db) }, alone: finishAlone)
+        inChunks(outcomes, chunk: { try runFinish($0, in: db) }, alone: finishAlone, written: { _ in })
     }
 
     /// Sets each queued row `running` from its start, as `markStarted` does one at a time. The ids must be
@@ -358,7 +357,7 @@ extension HistoryStore {
                 failed(start.id, error)
             }
         }
-        inChunks(starts, chunk: { try runMarkStarted($0, in: db) }, alone: markAlone)
+        inChunks(starts, chunk: { try runMarkStarted($0, in: db) }, alone: markAlone, written: { _ in })
     }
 
     // One statement of each kind for `rows.count` rows (1 or a chunk size).

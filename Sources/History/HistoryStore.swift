@@ -33,12 +33,13 @@ public struct HistoryStore: Sendable {
         // keep every page it changes there): a statement that may stop halfway (a trigger, a CHECK) keeps a copy
         // of each page it changes, and past 64 KiB SQLite spilled them to a temporary file: in the steady workload
         // 1.4 KiB of the 1.7 KiB written per run, 700 of the 800 writes a second.
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
-        // The writer skips the schema's CHECKs (the other connections, other tools' included, keep them): every
+        // The writer also skips the schema's CHECKs (the other connections, other tools' included, keep them): every
         // value it writes to a checked column comes from a Swift enum (`RunStatus`, `RunTriggerKind`) or is an
         // attempt counted from 1, and SQLite built a temporary B-tree from each CHECK's list of names for every
         // row written (`cheaperRowWrites`). Statements are compiled with the setting, so it comes before any.
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA ignore_check_constraints = ON") }
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA ignore_check_constraints = ON")
+        }
     }
 
     /// Opens (creating if needed) the database at `path` in WAL mode, creating its folder.

@@ -99,9 +99,9 @@ extension Scheduler {
         queued[call.run.serial] = nil
         machine.adoptRelayed(call.run, at: startedAt)
         if !endsNow { recorder.enqueue(.markStarted(id: call.id, at: startedAt)) }
-        let run = ActiveRun(id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control)
-        run.startWritten = !endsNow
-        begin(run)
+        begin(ActiveRun(
+            id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control,
+            startWritten: !endsNow))
     }
 }
 

@@ -119,10 +119,14 @@ public actor Scheduler: Service {
         /// the actor.
         nonisolated(unsafe) var startAnnounced = true
         /// False when its row's start was not queued at its start: `complete` writes it with the outcome
-        /// (`recordStart`). Only used on the actor.
-        nonisolated(unsafe) var startWritten = true
+        /// (`recordStart`).
+        let startWritten: Bool
 
-        init(id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros, control: RunControl = RunControl()) {
+        init(
+            id: Int64, run: PendingRun, task: ScheduledTask, startedAt: Micros, control: RunControl = RunControl(),
+            startWritten: Bool = true
+        ) {
+            self.startWritten = startWritten
             self.id = id
             self.run = run
             self.task = task

@@ -157,7 +157,7 @@ import Testing
         await writer.flush()
         let reported = failures.withLock { $0 }
         #expect(reported.count == 1)
-        #expect(reported.first?.0.contains("heads could not be moved") == true)
+        #expect(reported.first?.0.contains("could not be linked into their tasks' listings") == true)
         #expect(reported.first?.0.contains("no head for t4") == true)
         #expect(reported.first?.1 == 8)
         #expect(try await store.runs(RunQuery()).isEmpty, "no row without its head")
