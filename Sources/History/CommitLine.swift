@@ -26,13 +26,12 @@ final class CommitLine<Entry: Sendable>: Sendable {
         var tickets: UInt64 = 0
 
         /// Adds an entry. Returns when (how long after now) and under which ticket the next commit should start when
-        /// this entry leads an idle line (`gather`, plus `hold`), nil when a commit is on its way already and will
-        /// take it.
-        mutating func append(_ entry: Entry, gather: Int, hold: Int) -> (delay: Int, ticket: UInt64)? {
+        /// this entry leads an idle line (`gather`), nil when a commit is on its way already and will take it.
+        mutating func append(_ entry: Entry, gather: Int) -> (delay: Int, ticket: UInt64)? {
             entries.append(entry)
             guard !committing else { return nil }
             committing = true
-            return schedule(after: gather + max(0, hold))
+            return schedule(after: gather)
         }
 
         private mutating func schedule(after delay: Int) -> (delay: Int, ticket: UInt64) {
@@ -85,15 +84,13 @@ final class CommitLine<Entry: Sendable>: Sendable {
         self.gather = max(0, gatherMicros)
     }
 
-    /// Adds an entry; it is committed with the next batch. `holdMicros`: if the entry starts a batch, the batch waits
-    /// that much longer before its gather window (rows of runs released ahead of their instant: their window starts
-    /// at the instant, so that their starts and outcomes join them).
-    func append(_ entry: Entry, holdMicros: Int = 0) {
-        let next = line.withLock { $0.append(entry, gather: gather, hold: holdMicros) }
+    /// Adds an entry; it is committed with the next batch.
+    func append(_ entry: Entry) {
+        let next = line.withLock { $0.append(entry, gather: gather) }
         if let next { scheduleCommit(next) }
     }
 
-    /// Starts the commit that waits for its gather window or its hold now, if one does (nothing is in line, or a
+    /// Starts the commit that waits for its gather window now, if one does (nothing is in line, or a
     /// commit has started: nothing to do).
     func startEarly() {
         if line.withLock({ $0.startEarly() }) { commitNext() }

@@ -74,17 +74,14 @@ public final class HistoryWriter: Sendable {
     /// since.
     var pendingChanges: Int { unwritten.value.load(ordering: .acquiring) }
 
-    /// Queues a change; returns at once. `holdMicros`: if the change starts a batch, the batch's gather window
-    /// starts that much later (the scheduler's rows of runs released ahead of their instant, so that the runs' starts
-    /// and outcomes fold into their rows: the scheduler starts the commit with `commitNow` once they are all
-    /// recorded, and the hold bounds the wait, `Scheduler.releasedRowsWait`).
-    public func enqueue(_ change: Change, holdMicros: Int = 0) {
-        append(.change(change), holdMicros: holdMicros)
+    /// Queues a change; returns at once.
+    public func enqueue(_ change: Change) {
+        append(.change(change))
     }
 
-    /// Starts the commit that waits for its gather window or a hold now, if one does: the scheduler, once every
-    /// run of a released instant has ended and been recorded, so that the instant's rows are written with their
-    /// outcomes folded in, as soon as they are complete (`Scheduler.releasedRowsWait`).
+    /// Starts the commit that waits for its gather window now, if one does: the scheduler, when it queues the rows of
+    /// a released instant, which it held until they were complete (`Scheduler.releasedRowsWait`): nothing else is
+    /// worth waiting for then.
     public func commitNow() {
         line.startEarly()
     }
@@ -110,9 +107,9 @@ public final class HistoryWriter: Sendable {
         }
     }
 
-    private func append(_ entry: Entry, holdMicros: Int = 0) {
+    private func append(_ entry: Entry) {
         if case .change = entry { unwritten.value.add(1, ordering: .relaxed) }
-        line.append(entry, holdMicros: holdMicros)
+        line.append(entry)
     }
 
     /// Applies a batch in one transaction (a failing change alone is rolled back), then answers its replies and
@@ -225,18 +222,21 @@ public final class HistoryWriter: Sendable {
     /// in this batch made one `finish` with its start (in a burst most runs wait in line as `queued` rows and then
     /// start and end within a batch: one UPDATE for both instead of two). Other changes stay as they are, in order.
     static func folded(_ batch: [Change]) -> [Change] {
+        // Rows only (the scheduler writes the starts and outcomes of an instant's runs into their rows itself): nothing
+        // to fold, and no index of the rows to build.
+        guard batch.contains(where: { $0.changedRow != nil }) else { return batch }
         var changes: [Change] = []
         changes.reserveCapacity(batch.count)
         /// Index in `changes` of each row inserted in this batch, by id.
         var inserted: [Int64: Int] = [:]
         /// Index in `changes` of each start of an earlier batch's row with no outcome yet, by id.
         var started: [Int64: Int] = [:]
-        /// Applies `update` to the row `id` inserted in this batch; false when it was not inserted in this batch.
-        func fold(into id: Int64, _ update: (inout RunRecord) -> Void) -> Bool {
+        /// Folds `change` into the row it changes if this batch inserted that row; false when it did not.
+        func fold(_ change: Change, into id: Int64) -> Bool {
             guard let index = inserted[id], case .insert(var record, let reply, let plan) = changes[index] else {
                 return false
             }
-            update(&record)
+            change.fold(into: &record)
             changes[index] = .insert(record, reply: reply, settlingPlan: plan)
             return true
         }
@@ -245,25 +245,13 @@ public final class HistoryWriter: Sendable {
             case .insert(let record, _, _):
                 if let id = record.id { inserted[id] = changes.count }
                 changes.append(change)
-            case .markStarted(let id, let at):
-                let folded = fold(into: id) { record in
-                    record.status = .running
-                    record.startedAt = at
-                }
-                if !folded {
+            case .markStarted(let id, _):
+                if !fold(change, into: id) {
                     started[id] = changes.count
                     changes.append(change)
                 }
             case .finish(let id, let status, let at, let error, let output, let startedAt):
-                let folded = fold(into: id) { record in
-                    guard record.status == .queued || record.status == .running else { return }
-                    record.status = status
-                    record.startedAt = startedAt ?? record.startedAt
-                    record.finishedAt = at
-                    record.error = error
-                    record.output = output
-                }
-                if folded { continue }
+                if fold(change, into: id) { continue }
                 // Every change of one row is in the batch in order, and only this row's changes matter to it, so
                 // the pair may stand where the start stood.
                 if startedAt == nil, let index = started.removeValue(forKey: id),
@@ -304,6 +292,36 @@ extension HistoryStore {
                            COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'run'), 0))
                 """) ?? 0
             return used + 1
+        }
+    }
+}
+
+extension HistoryWriter.Change {
+    /// The row a start or an outcome changes; nil for a new row.
+    public var changedRow: Int64? {
+        switch self {
+        case .insert: nil
+        case .markStarted(let id, _), .finish(let id, _, _, _, _, _): id
+        }
+    }
+
+    /// Writes this start or outcome into `record`, the row it changes not yet written, exactly as its UPDATE would
+    /// change the row: a start makes it `running`; an outcome applies only to a row still `queued` or `running`. A
+    /// new row changes nothing.
+    public func fold(into record: inout RunRecord) {
+        switch self {
+        case .insert:
+            return
+        case .markStarted(_, let at):
+            record.status = .running
+            record.startedAt = at
+        case .finish(_, let status, let at, let error, let output, let startedAt):
+            guard record.status == .queued || record.status == .running else { return }
+            record.status = status
+            record.startedAt = startedAt ?? record.startedAt
+            record.finishedAt = at
+            record.error = error
+            record.output = output
         }
     }
 }

@@ -13,11 +13,11 @@ extension Scheduler {
     static let releaseLead: Micros = 2_000
 
     /// How long after a released instant its history rows wait at most for the outcomes of its runs, when the line
-    /// has not settled by then (a run still going). Holding them until the instant plus the writer's 5 ms gather
-    /// window, the outcomes the loop recorded after that window (a third to two thirds of a second's in 3 of 7
-    /// seconds, steady workload) became a second transaction of UPDATEs, a third of the history writer's CPU
+    /// has not settled by then (a run still going; `heldRows`). Holding them until the instant plus the writer's 5 ms
+    /// gather window, the outcomes the loop recorded after that window (a third to two thirds of a second's in 3 of
+    /// 7 seconds, steady workload) became a second transaction of UPDATEs, a third of the history writer's CPU
     /// (perf). Rows in memory are lost if the process is killed: this is also the longest a released slot can go
-    /// unrecorded.
+    /// unrecorded (plus the commit).
     static let releasedRowsWait: Micros = 50_000
 
     /// The calls of slots decided ahead of their instant (`SchedulerStateMachine.arm`), ready to start. How many
@@ -91,30 +91,33 @@ extension Scheduler {
         // `canReleaseArmed(now:)` held just above and nothing ran since: the release cannot be refused here.
         let released = machine.releaseArmed(now: startAt)!
         relayCursor = machine.nextTicket - 1
-        // Rows of runs that start at the instant wait for their starts and outcomes to fold into them (one INSERT
-        // each, one transaction a second in the steady workload, instead of an INSERT and, for a third to three
-        // quarters of them, an UPDATE in a second transaction): until the line is settled (`recordEndedRuns`
-        // starts the commit then), at most `releasedRowsWait` after the instant.
-        let hold = max(0, Int(startAt - now + Self.releasedRowsWait) - recorder.gatherMicros)
+        // The rows wait here for their runs' starts and outcomes, written into them (`heldRows`): one INSERT each,
+        // one transaction a second in the steady workload, instead of an INSERT and, for a third to three quarters
+        // of them, an UPDATE in a second transaction. They go to the writer once the line is settled
+        // (`recordEndedRuns`), at most `releasedRowsWait` after the instant.
+        var held = HeldRows(
+            line: line, first: armed.ids.lowerBound, capacity: released.runs.count,
+            deadline: startAt + Self.releasedRowsWait)
         for (index, run) in released.runs.enumerated() {
             let call = armed.calls[index]
             // Rows of slots after each task's last recorded one (`arm`'s `canRecord`): none can be taken, so they
-            // are queued without a look at the database, as `insertRow` does for them.
+            // are written without a look at the database, as `insertRow` does for them.
             noteRecordedSlot(of: run.task, at: run.scheduledAt)
             let starts = index < starting
             var record = record(for: run, plugin: call.task.plugin.name, status: starts ? .running : .queued)
             record.id = call.id
             if starts {
                 record.startedAt = startAt
-                recorder.enqueue(.insert(record, settlingPlan: nil), holdMicros: hold)
+                held.append(record)
                 begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: startAt, control: call.control))
             } else {
                 record.queuedAt = startAt
-                recorder.enqueue(.insert(record, settlingPlan: nil), holdMicros: hold)
+                held.append(record)
                 lined[run.serial] = (line, index)
                 followQueued(run, id: call.id, reason: machine.freeSlotReason)
             }
         }
+        heldRows.append(held)
         // Claims made meanwhile are recorded at the next turn, after these rows.
     }
 

@@ -98,7 +98,7 @@ extension Scheduler {
     private func recordStart(of call: PreparedCall, at startedAt: Micros, endsNow: Bool = false) {
         queued[call.run.serial] = nil
         machine.adoptRelayed(call.run, at: startedAt)
-        if !endsNow { recorder.enqueue(.markStarted(id: call.id, at: startedAt)) }
+        if !endsNow { write(.markStarted(id: call.id, at: startedAt)) }
         begin(ActiveRun(
             id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control,
             startWritten: !endsNow))

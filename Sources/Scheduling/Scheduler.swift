@@ -85,11 +85,14 @@ public actor Scheduler: Service {
     let callLine: @Sendable (ReleasedLine) -> Void
     /// Runs that pool threads started from released lines since the scheduler was made (for tests).
     var lineClaims = 0
-    /// A released line settled since the loop last recorded ended runs: once those are recorded, the history commit
-    /// holding the instant's rows starts (`releasedRowsWait`).
+    /// A released line settled since the loop last recorded ended runs: once those are recorded, the instant's rows
+    /// are complete and go to the history writer (`heldRows`).
     var lineSettled = false
-    /// How many times a settled line started the history commit (for tests).
+    /// How many times a settled line's rows went to the history writer (for tests).
     var settledCommits = 0
+    /// The rows of released instants the scheduler holds for their runs' starts and outcomes, in release (and id)
+    /// order (`HeldRows`, `releasedRowsWait`).
+    var heldRows: [HeldRows] = []
     /// Calls made ready for slots decided ahead of their instant (`Scheduler+Arming`).
     var armedCalls: ArmedCalls?
     /// The last instant the loop tried to arm (each is tried once).
@@ -277,12 +280,14 @@ public actor Scheduler: Service {
             let now = clock.now()
             noticeClockStep(now: now)
             releaseArmed(now: now)
+            releaseHeldRows { $0.deadline <= now }
             pending += machine.advance(to: now)
             await perform()
             guard case .running = phase else { break }
             let wake = machine.nextWakeup
             armAhead(wake: wake)
-            await sleep(until: loopWakeup(after: wake))
+            let deadlines = [loopWakeup(after: wake), heldRows.first?.deadline].compactMap { $0 }
+            await sleep(until: deadlines.min())
         }
     }
 
@@ -329,6 +334,7 @@ public actor Scheduler: Service {
             }
         }
         await perform()
+        releaseHeldRows { _ in true }
     }
 
     /// Records the runs whose plugin call returned since the last look.
@@ -345,7 +351,7 @@ public actor Scheduler: Service {
             // Every run of a released instant is recorded, outcome included: its rows need not wait any longer.
             lineSettled = false
             settledCommits += 1
-            recorder.commitNow()
+            releaseHeldRows { $0.line.isSettled }
         }
     }
 
@@ -458,7 +464,7 @@ public actor Scheduler: Service {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
-            recorder.enqueue(.markStarted(id: id, at: now))
+            write(.markStarted(id: id, at: now))
             launch(ActiveRun(id: id, run: run, task: task, startedAt: now))
         case .queue(let run, let reason):
             let plugin = scheduledTask(named: run.task)?.plugin.name ?? ""
@@ -489,7 +495,7 @@ public actor Scheduler: Service {
             guard withdrawOffer(of: run.serial) else { return }
             if let id = queued.removeValue(forKey: run.serial) {
                 let now = clock.now()
-                recorder.enqueue(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
+                write(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
                 logger.notice("run.dropped", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                 ])
@@ -531,6 +537,8 @@ public actor Scheduler: Service {
     /// The row decides the run `serial`: if that is a planned run, its `planned_run` row is deleted in the same
     /// commit (so after a crash the run is either in history or still planned, never both or neither).
     private func insertRow(_ record: RunRecord, deciding serial: UInt64) async -> Int64? {
+        // Rows go to the writer in id order (a task's rows are linked in the order they are written).
+        releaseHeldRows { _ in true }
         // An event disarmed the slots decided ahead: their ids go to the rows that come instead.
         if let armed = armedCalls, machine.armedInstant != armed.instant { forgetArmedCalls() }
         var record = record
@@ -559,7 +567,7 @@ public actor Scheduler: Service {
         let reason = "daemon shutting down before the run could start"
         var id = queued.removeValue(forKey: run.serial)
         if let existing = id {
-            recorder.enqueue(.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil))
+            write(.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil))
         } else {
             var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .cancelled)
             record.finishedAt = now
@@ -779,7 +787,7 @@ public actor Scheduler: Service {
         let outcome = Self.outcome(of: run, completion: completion)
         let start = began ?? run.startedAt
         if !run.startAnnounced, let began { announceStart(of: run, at: began) }
-        recorder.enqueue(.finish(
+        write(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
             startedAt: start == run.startedAt && run.startWritten ? nil : start))
         ended[serial] = .init(id: run.id, error: outcome.error)
@@ -889,6 +897,26 @@ public actor Scheduler: Service {
             instanceUse[key] = nil
             pool.submit { instance.destroy() }
         }
+    }
+
+    /// Records a run's start or outcome: into its row, if the scheduler still holds it (`heldRows`), else as a
+    /// change queued to the history writer.
+    func write(_ change: HistoryWriter.Change) {
+        for index in heldRows.indices {
+            if heldRows[index].fold(change) { return }
+        }
+        recorder.enqueue(change)
+    }
+
+    /// Queues the held rows of every released instant up to the last one `isDue` picks, earlier ones included (rows go
+    /// to the writer in id order), and starts their commit: those rows waited long enough.
+    func releaseHeldRows(where isDue: (HeldRows) -> Bool) {
+        guard let last = heldRows.lastIndex(where: isDue) else { return }
+        for held in heldRows[...last] {
+            for record in held.records { recorder.enqueue(.insert(record, settlingPlan: nil)) }
+        }
+        heldRows.removeFirst(last + 1)
+        recorder.commitNow()
     }
 
     /// Reads or writes history off the per-run path (start-up reads, pauses; runs go through `recorder`); a

@@ -159,50 +159,47 @@ import Testing
     }
 }
 
-/// A batch's rows, starts and outcomes go to SQLite as multi-row statements; what they write must be exactly what
-/// one statement per change wrote, a bad row must cost only itself, and a taken slot is still told apart.
-/// When the group-commit line starts a commit: `gather` after the entry that finds it idle, later by that entry's
-/// hold (rows of runs released ahead of their instant), and never again for entries that join a commit on its way.
+/// When the group-commit line starts a commit: `gather` after the entry that finds it idle, and never again for
+/// entries that join a commit on its way.
 @Suite struct CommitLineTests {
-    @Test func theEntryThatLeadsAnIdleLineSetsTheCommitsStartItsHoldDelaysIt() {
+    @Test func theEntryThatLeadsAnIdleLineSetsTheCommitsStart() {
         var line = CommitLine<Int>.Line()
-        var delays = [line.append(1, gather: 5_000, hold: 2_000)?.delay, line.append(2, gather: 5_000, hold: 9_000)?.delay]
-        #expect(delays == [7_000, nil], "the window starts after the leader's hold; a commit on its way takes 2 too")
+        var delays = [line.append(1, gather: 5_000)?.delay, line.append(2, gather: 5_000)?.delay]
+        #expect(delays == [5_000, nil], "the window starts with the leader; a commit on its way takes 2 too")
         var batch = line.take()
         var again = line.committed(gather: 5_000) != nil
         #expect(batch == [1, 2] && !again, "nothing joined meanwhile: the line is idle again")
-        delays = [line.append(3, gather: 5_000, hold: 0)?.delay, line.append(4, gather: 5_000, hold: -10)?.delay]
+        delays = [line.append(3, gather: 5_000)?.delay]
         batch = line.take()
-        #expect(delays == [5_000, nil] && batch == [3, 4])
-        delays = [line.append(5, gather: 5_000, hold: 0)?.delay]
+        delays.append(line.append(4, gather: 5_000)?.delay)
         again = line.committed(gather: 5_000) != nil
-        #expect(delays == [nil] && again, "joined during the commit: another commit, a window later")
+        #expect(delays == [5_000, nil] && batch == [3] && again, "4 joined during the commit: another, a window later")
         batch = line.take()
         again = line.committed(gather: 5_000) != nil
-        #expect(batch == [5] && !again)
-        delays = [line.append(6, gather: 0, hold: -10)?.delay]
-        #expect(delays == [0], "a negative hold counts as none")
+        #expect(batch == [4] && !again)
+        delays = [line.append(5, gather: 0)?.delay]
+        #expect(delays == [0], "no window: at once")
     }
 
     @Test func aCommitWaitingForItsWindowStartsEarlyWhenAskedAndItsTimerThenFindsItGone() throws {
         var line = CommitLine<Int>.Line()
         let idle = line.startEarly()
         #expect(!idle, "nothing in line: nothing to start")
-        let firstScheduled = line.append(1, gather: 5_000, hold: 45_000)
+        let firstScheduled = line.append(1, gather: 50_000)
         let first = try #require(firstScheduled)
         #expect(first.delay == 50_000)
         let early = line.startEarly()
         let timer = line.isDue(first.ticket)
         let twice = line.startEarly()
-        #expect(early, "the held commit starts now")
+        #expect(early, "the waiting commit starts now")
         #expect(!timer, "its timer, when it fires, starts nothing")
         #expect(!twice, "a commit on its way is not started twice")
-        let joined = line.append(2, gather: 5_000, hold: 0)
+        let joined = line.append(2, gather: 5_000)
         #expect(joined == nil, "joins the commit on its way")
         let batch = line.take()
         let after = line.committed(gather: 5_000)
         #expect(batch == [1, 2] && after == nil)
-        let secondScheduled = line.append(3, gather: 5_000, hold: 0)
+        let secondScheduled = line.append(3, gather: 5_000)
         let second = try #require(secondScheduled)
         let due = line.isDue(second.ticket)
         let dueAgain = line.isDue(second.ticket)
@@ -210,7 +207,7 @@ import Testing
         #expect(second.ticket != first.ticket)
         #expect(due, "not started early: its timer starts it")
         #expect(!dueAgain && !earlyAgain, "once")
-        let fourth = line.append(4, gather: 5_000, hold: 0)
+        let fourth = line.append(4, gather: 5_000)
         #expect(fourth == nil)
         let thirdScheduled = line.committed(gather: 5_000)
         let third = try #require(thirdScheduled, "4 joined during the commit: another, a window later")
@@ -220,32 +217,34 @@ import Testing
     }
 }
 
-/// `commitNow` starts a commit held for a long window at once (the scheduler, when a released line settled).
+/// `commitNow` starts a commit waiting for a long gather window at once (the scheduler, when it queues rows it held).
 @Suite struct HistoryWriterCommitNowTests {
-    @Test func aHeldRowIsCommittedAtOnceWhenAsked() async throws {
+    @Test func aWaitingCommitStartsAtOnceWhenAsked() async throws {
         let store = try HistoryStore.inMemory()
-        let writer = HistoryWriter(store: store) { message, _ in Issue.record("\(message)") }
-        writer.enqueue(
-            .insert(RunRecord(id: 1, task: "t", plugin: "noop", trigger: .schedule, scheduledAt: 0, status: .queued),
-                    settlingPlan: nil),
-            holdMicros: 600_000_000)
+        let writer = HistoryWriter(store: store, gatherMicros: 600_000_000) { message, _ in Issue.record("\(message)") }
+        writer.enqueue(.insert(
+            RunRecord(id: 1, task: "t", plugin: "noop", trigger: .schedule, scheduledAt: 0, status: .queued),
+            settlingPlan: nil))
         writer.enqueue(.finish(id: 1, status: .succeeded, at: 5, error: nil, output: nil, startedAt: 2))
-        writer.commitNow()
-        // Without the early start the flush waits ten minutes for the hold: give up on it after 30 s (a commit
+        // Without the early start the flush waits ten minutes for the window: give up on it after 30 s (a commit
         // takes milliseconds), so the test fails instead of hanging.
         let committed = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let once = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
+            // In line before the commit starts, so it is answered by that commit, not one a window later.
             writer.whenCommitted { once.withLock { $0.take() }?.resume(returning: true) }
+            writer.commitNow()
             DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
                 once.withLock { $0.take() }?.resume(returning: false)
             }
         }
-        #expect(committed, "the held commit started when asked")
+        #expect(committed, "the waiting commit started when asked")
         let rows = try await store.runs(RunQuery(limit: 10))
         #expect(rows.map(\.status) == [.succeeded] && rows.first?.startedAt == 2, "one row, its outcome folded in")
     }
 }
 
+/// A batch's rows, starts and outcomes go to SQLite as multi-row statements; what they write must be exactly what
+/// one statement per change wrote, a bad row must cost only itself, and a taken slot is still told apart.
 @Suite struct HistoryWriterMultiRowTests {
     func row(_ id: Int64, _ task: String, at slot: Int64, _ status: RunStatus = .running) -> RunRecord {
         RunRecord(

@@ -302,6 +302,76 @@ import Testing
         #expect(rows.filter { $0.status == .cancelled && $0.queuedAt != nil }.count == 27)
     }
 
+    /// A scheduler like `armed()` whose first run at the instant (`t1`) waits for `gate`, moved to the instant and
+    /// past the other 29 runs' ends: the line is not settled, so the instant's rows are held.
+    func heldByOneRun() async throws -> (SchedulerFixture, Gate, Task<Void, any Error>) {
+        let gate = Gate()
+        let fixture = try SchedulerFixture(Self.names, maxRunning: 3) { request in
+            if request.taskName == "t1" { gate.wait() }
+        }
+        let run = fixture.start()
+        try await fixture.untilDispatching()
+        fixture.clock.advance(to: instant - 50_000)
+        await SchedulerRelayTests.until("the slots to be armed") { await fixture.scheduler.armedInstant == instant }
+        fixture.clock.advance(to: instant)
+        try await fixture.events.next(29) { if case .finished = $0 { true } else { false } }
+        await fixture.scheduler.recorder.flush()
+        let held = await fixture.scheduler.heldRows.map(\.records.count)
+        #expect(held == [30], "the instant's rows are held for t1's outcome")
+        #expect(try await fixture.history.runs(RunQuery(limit: 100)).isEmpty, "none is written yet")
+        return (fixture, gate, run)
+    }
+
+    @Test func anInstantsRowsWaitForItsLastRunAtMostReleasedRowsWaitThenGoAsTheyStand() async throws {
+        let (fixture, gate, run) = try await heldByOneRun()
+        fixture.clock.advance(to: instant + Scheduler.releasedRowsWait - 1)
+        for _ in 0..<1_000 { await Task.yield() }
+        #expect(await fixture.scheduler.heldRows.count == 1, "not before the deadline")
+        fixture.clock.advance(to: instant + Scheduler.releasedRowsWait)
+        await SchedulerRelayTests.until("the rows to go") { await fixture.scheduler.heldRows.isEmpty }
+        await fixture.scheduler.recorder.flush()
+        var rows = try await fixture.history.runs(RunQuery(limit: 100)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+        #expect(rows.map(\.task) == Self.names.sorted(), "every row, as it stands")
+        #expect(rows.map(\.status) == [.running] + Array(repeating: .succeeded, count: 29))
+        #expect(rows.allSatisfy { $0.startedAt == instant })
+        gate.open()
+        try await fixture.events.next(1) { if case .finished = $0 { true } else { false } }
+        run.cancel()
+        try await run.value
+        rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.count == 30 && rows.allSatisfy { $0.status == .succeeded }, "the last outcome came as an update")
+    }
+
+    @Test func aRowWrittenWhileAnInstantsRowsAreHeldFollowsThemInItsTasksChain() async throws {
+        let (fixture, gate, run) = try await heldByOneRun()
+        #expect(await fixture.scheduler.trigger(task: "t2"))
+        try await fixture.events.next(1) { if case .finished = $0 { true } else { false } }
+        #expect(await fixture.scheduler.heldRows.isEmpty, "the held rows went first: a task's rows are written in order")
+        await fixture.scheduler.recorder.flush()
+        let chain = try await fixture.history.runs(RunQuery(task: "t2", limit: 10))
+        #expect(chain.map(\.trigger) == [.manual, .schedule], "newest first")
+        #expect(chain.first?.id == 31 && chain.last?.scheduledAt == instant)
+        gate.open()
+        try await fixture.events.next(1) { if case .finished = $0 { true } else { false } }
+        run.cancel()
+        try await run.value
+        let rows = try await fixture.history.runs(RunQuery(limit: 100))
+        #expect(rows.count == 31 && rows.allSatisfy { $0.status == .succeeded })
+    }
+
+    @Test func aShutdownWritesTheHeldRowsWithTheOutcomeItGaveTheirRuns() async throws {
+        let (fixture, gate, run) = try await heldByOneRun()
+        // A cancelled scheduler cannot wait out the grace period: it abandons t1 at once.
+        run.cancel()
+        try await run.value
+        gate.open()
+        #expect(await fixture.scheduler.heldRows.isEmpty)
+        let rows = try await fixture.history.runs(RunQuery(limit: 100)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+        #expect(rows.map(\.task) == Self.names.sorted(), "every held row written before the scheduler returned")
+        #expect(rows.dropFirst().allSatisfy { $0.status == .succeeded })
+        #expect(rows.first?.status == .interrupted && rows.first?.error?.hasPrefix("abandoned at shutdown") == true)
+    }
+
     @Test(arguments: Event.allCases)
     func anEventBeforeTheInstantLeavesItsSlotsToBeDecidedWhenItComes(_ event: Event) async throws {
         let (fixture, concurrency, run) = try await armed()
