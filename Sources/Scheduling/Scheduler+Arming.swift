@@ -109,7 +109,7 @@ extension Scheduler {
             if starts {
                 record.startedAt = startAt
                 held.append(record)
-                begin(ActiveRun(id: call.id, run: run, task: call.task, startedAt: startAt, control: call.control))
+                begin(ActiveRun(call: call, startedAt: startAt))
             } else {
                 record.queuedAt = startAt
                 held.append(record)

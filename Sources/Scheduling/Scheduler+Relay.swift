@@ -99,9 +99,7 @@ extension Scheduler {
         queued[call.run.serial] = nil
         machine.adoptRelayed(call.run, at: startedAt)
         if !endsNow { write(.markStarted(id: call.id, at: startedAt)) }
-        begin(ActiveRun(
-            id: call.id, run: call.run, task: call.task, startedAt: startedAt, control: call.control,
-            startWritten: !endsNow))
+        begin(ActiveRun(call: call, startedAt: startedAt, startWritten: !endsNow))
     }
 }
 
