@@ -84,8 +84,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CHistory",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])],
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .target(
             name: "History",
             dependencies: [
+                "CHistory",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
