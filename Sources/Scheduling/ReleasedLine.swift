@@ -177,7 +177,7 @@ final class ReleasedLine: @unchecked Sendable {
     /// Publishes how the call at `index`, claimed by the calling thread, ended.
     func end(_ index: Int, completion: RunCompletion, startedAt: Micros?) {
         let slot = slot(index)
-        slot.pointee.outcome = (slot.pointee.serial, completion, startedAt)
+        slot.pointee.outcome = .init(slot.pointee.serial, completion, startedAt)
         slot.pointee.state.store(State.ended.rawValue, ordering: .releasing)
     }
 
@@ -204,7 +204,11 @@ final class ReleasedLine: @unchecked Sendable {
 
     /// A claim `collect` reports: the call, when it was recorded as starting, and whether its end is among the
     /// ends of the same look (its row's start can then be written with its outcome, `Scheduler.collectLines`).
-    typealias Claim = (call: PreparedCall, startedAt: Micros, endedToo: Bool)
+    struct Claim {
+        let call: PreparedCall
+        let startedAt: Micros
+        let endedToo: Bool
+    }
 
     /// The claims and ends made since the last look, each once, in line order: the scheduler records every claim
     /// before any end. A claim made before an end it returns is always among the claims it returns.
@@ -227,7 +231,7 @@ final class ReleasedLine: @unchecked Sendable {
             }
             if !collected[index].claim {
                 collected[index].claim = true
-                claims.append((calls[index], slot.pointee.start, state == .ended))
+                claims.append(Claim(call: calls[index], startedAt: slot.pointee.start, endedToo: state == .ended))
             }
             if state == .ended, !collected[index].end {
                 collected[index].end = true

@@ -112,13 +112,13 @@ extension Scheduler {
         var ends: [RunRelay.End] = []
         for line in lines {
             let collected = line.collect()
-            for (call, startedAt, endedToo) in collected.claims {
-                lined[call.run.serial] = nil
+            for claim in collected.claims {
+                lined[claim.call.run.serial] = nil
                 lineClaims += 1
                 // In the steady workload most claims have ended by the time the loop looks: their ends follow in
                 // this turn (`recordEndedRuns`, or `revokeOffers` leaving them for the next turn, before anything
                 // else is recorded of them).
-                recordStart(of: call, at: startedAt, endsNow: endedToo)
+                recordStart(of: claim.call, at: claim.startedAt, endsNow: claim.endedToo)
             }
             ends += collected.ends
         }

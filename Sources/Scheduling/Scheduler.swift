@@ -644,12 +644,12 @@ public actor Scheduler: Service {
                     stopRequested: { call.control.isStopRequested })
                 let completion = began.map { call.execute(startedAt: $0, scratch: scratch) } ?? notCalled
                 guard let slotTask = call.slotTask else {
-                    endedRuns.add((call.run.serial, completion, began))
+                    endedRuns.add(.init(call.run.serial, completion, began))
                     doorbell.ring()
                     return
                 }
                 // The claim and the end are left in one step: the loop learns of the start with the end.
-                let next = relay.end((call.run.serial, completion, began), slotOf: slotTask, now: clock.now())
+                let next = relay.end(.init(call.run.serial, completion, began), slotOf: slotTask, now: clock.now())
                 doorbell.ring()
                 guard let next else { return }
                 (call, startedAt) = (next.offer.call, next.startedAt)

@@ -151,9 +151,9 @@ import Testing
     @Test func endsTakeOffersInOrderAndTheLoopGetsEachClaimBeforeAnyEnd() throws {
         let relay = RunRelay()
         #expect(relay.publish(try offers(["b", "c"]), heldBackTasks: [], validUntil: t0 + second, now: t0).isEmpty)
-        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0 + 1)?.offer.call.run.task == "b")
-        #expect(relay.end((1, ok, t0), slotOf: "b", now: t0 + 2)?.offer.call.run.task == "c")
-        #expect(relay.end((2, ok, t0), slotOf: "c", now: t0 + 3) == nil)
+        #expect(relay.end(.init(100, ok, t0), slotOf: "a", now: t0 + 1)?.offer.call.run.task == "b")
+        #expect(relay.end(.init(1, ok, t0), slotOf: "b", now: t0 + 2)?.offer.call.run.task == "c")
+        #expect(relay.end(.init(2, ok, t0), slotOf: "c", now: t0 + 3) == nil)
         let taken = relay.take()
         #expect(taken.claims.map(\.offer.call.run.task) == ["b", "c"])
         #expect(taken.claims.map(\.startedAt) == [t0 + 1, t0 + 2])
@@ -165,23 +165,23 @@ import Testing
     @Test func theSlotOfAHeldBackTaskIsNotTakenAndExpiredOffersAreNot() throws {
         let relay = RunRelay()
         _ = relay.publish(try offers(["b"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
-        #expect(relay.end((100, ok, t0), slotOf: "q", now: t0) == nil, "q's end frees the slot of q's own waiting run")
-        #expect(relay.end((101, ok, t0), slotOf: "a", now: t0 + second + 1) == nil, "expired: a run may be overdue")
-        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0 + second)?.offer.call.run.task == "b")
+        #expect(relay.end(.init(100, ok, t0), slotOf: "q", now: t0) == nil, "q's end frees the slot of q's own waiting run")
+        #expect(relay.end(.init(101, ok, t0), slotOf: "a", now: t0 + second + 1) == nil, "expired: a run may be overdue")
+        #expect(relay.end(.init(102, ok, t0), slotOf: "a", now: t0 + second)?.offer.call.run.task == "b")
         #expect(relay.take().ends.map(\.serial) == [100, 101, 102], "every end reaches the loop")
     }
 
     @Test func aSlotLeftWithNothingToTakeGoesToTheNextOffer() throws {
         let relay = RunRelay()
-        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0) == nil)
-        #expect(relay.end((101, ok, t0), slotOf: "q", now: t0) == nil)
+        #expect(relay.end(.init(100, ok, t0), slotOf: "a", now: t0) == nil)
+        #expect(relay.end(.init(101, ok, t0), slotOf: "q", now: t0) == nil)
         let claims = relay.publish(try offers(["b", "c"]), heldBackTasks: ["q"], validUntil: t0 + second, now: t0 + 5)
         #expect(claims.map(\.offer.call.run.task) == ["b"], "one idle slot (a's); q's end went to the loop first")
         #expect(claims.map(\.startedAt) == [t0 + 5])
         #expect(relay.openOffers == 1)
         // Once the loop has taken the ends, their slots are the state machine's to give away.
         #expect(relay.take().ends.count == 2)
-        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0 + 6)?.offer.call.run.task == "c")
+        #expect(relay.end(.init(102, ok, t0), slotOf: "a", now: t0 + 6)?.offer.call.run.task == "c")
         #expect(relay.publish([], heldBackTasks: [], validUntil: t0 + second, now: t0 + 7).isEmpty)
     }
 
@@ -231,16 +231,16 @@ import Testing
         let made = try offers(["b", "c", "d"])
         _ = relay.publish(made, heldBackTasks: ["q"], validUntil: t0 + second, now: t0)
         #expect(relay.withdraw(made[1]))
-        #expect(relay.end((100, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "b")
+        #expect(relay.end(.init(100, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "b")
         #expect(!relay.withdraw(made[0]), "claimed already: it runs")
-        #expect(relay.end((101, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "d", "c was withdrawn")
+        #expect(relay.end(.init(101, ok, t0), slotOf: "a", now: t0)?.offer.call.run.task == "d", "c was withdrawn")
         // Withdrawing everything hands over the claims and ends not yet taken, and forgets the held-back tasks.
         _ = relay.publish(try offers(["e"]), heldBackTasks: [], validUntil: t0 + second, now: t0)
         let taken = relay.revokeAll()
         #expect(taken.claims.map(\.offer.call.run.task) == ["b", "d"])
         #expect(taken.ends.map(\.serial) == [100, 101])
         #expect(relay.openOffers == 0)
-        #expect(relay.end((102, ok, t0), slotOf: "a", now: t0) == nil)
+        #expect(relay.end(.init(102, ok, t0), slotOf: "a", now: t0) == nil)
     }
 }
 
