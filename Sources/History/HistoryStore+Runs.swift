@@ -214,7 +214,8 @@ extension HistoryStore {
     /// - Throws: `HeadsNotMoved`.
     static func moveHeads(to records: ArraySlice<RunRecord>, in db: Database) throws(HeadsNotMoved) {
         do {
-            try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db) { values in
+            let textBytes = records.reduce(0) { $0 + $1.task.utf8.count }
+            try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db, textBytes: textBytes) { values in
                 bindHeads(records, to: &values)
             }
         } catch {
@@ -363,7 +364,11 @@ extension HistoryStore {
     // One statement of each kind for `rows.count` rows (1 or a chunk size).
 
     private static func runInsert(_ rows: ArraySlice<RunRecord>, in db: Database) throws {
-        try execute(db.cachedStatement(sql: insertSQL[rows.count]!), in: db) { values in
+        let textBytes = rows.reduce(0) { total, record in
+            total + 2 * record.task.utf8.count + record.plugin.utf8.count + record.trigger.rawValue.utf8.count
+                + record.status.rawValue.utf8.count + (record.error?.utf8.count ?? 0) + (record.output?.utf8.count ?? 0)
+        }
+        try execute(db.cachedStatement(sql: insertSQL[rows.count]!), in: db, textBytes: textBytes) { values in
             for record in rows {
                 values.add(record.id)
                 values.add(record.task)
@@ -384,7 +389,11 @@ extension HistoryStore {
     }
 
     private static func runFinish(_ rows: ArraySlice<Outcome>, in db: Database) throws {
-        try execute(db.cachedStatement(sql: finishSQL[rows.count]!), in: db) { values in
+        let textBytes = rows.reduce(0) { total, outcome in
+            total + outcome.status.rawValue.utf8.count + (outcome.error?.utf8.count ?? 0)
+                + (outcome.output?.utf8.count ?? 0)
+        }
+        try execute(db.cachedStatement(sql: finishSQL[rows.count]!), in: db, textBytes: textBytes) { values in
             for outcome in rows {
                 precondition(outcome.status.isFinal, "finish needs a final status")
                 values.add(outcome.id)
@@ -398,7 +407,7 @@ extension HistoryStore {
     }
 
     private static func runMarkStarted(_ rows: ArraySlice<(id: Int64, at: Int64)>, in db: Database) throws {
-        try execute(db.cachedStatement(sql: markStartedSQL[rows.count]!), in: db) { values in
+        try execute(db.cachedStatement(sql: markStartedSQL[rows.count]!), in: db, textBytes: 0) { values in
             for start in rows {
                 values.add(start.id)
                 values.add(start.at)
@@ -411,8 +420,8 @@ extension HistoryStore {
     /// Texts are copied into `arena`, which outlives the statement's run (`execute`), and bound as `SQLITE_STATIC`:
     /// bound as `SQLITE_TRANSIENT`, SQLite made a copy of each in memory of its own, a `malloc` under its global
     /// memory-statistics mutex and a `free` at `sqlite3_clear_bindings`, about six per row (perf: 10 % of the history
-    /// writer's samples in binding and clearing texts). A text that does not fit in what is left is bound as
-    /// `SQLITE_TRANSIENT`.
+    /// writer's samples in binding and clearing texts). The arena is as large as the statement's texts (the caller
+    /// adds them up); a text that does not fit in what is left is bound as `SQLITE_TRANSIENT`.
     fileprivate struct Bindings {
         fileprivate let statement: SQLiteStatement
         fileprivate var index: Int32 = 1
@@ -459,18 +468,18 @@ extension HistoryStore {
         private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     }
 
-    /// The room for a statement's texts (`Bindings`): a chunk's rows hold a few dozen bytes of text each, unless an
-    /// error or an output is long.
-    private static let arenaBytes = 64 * 1024
-
     /// Runs `statement` with the values `bind` adds, bound straight through SQLite's C API. `StatementArguments`
     /// boxes every value as a `DatabaseValue` first, which was a fifth of the history writer's time with 416
     /// values a statement. Only for the writer's own cached statements, which GRDB never runs itself.
     /// - Throws: `DatabaseError` when SQLite reports one; the statement then changed nothing.
-    private static func execute(_ statement: Statement, in db: Database, bind: (inout Bindings) -> Void) throws {
+    /// - Parameter textBytes: the UTF-8 bytes of the texts `bind` adds (their room in `Bindings`' arena): a room of
+    ///   a fixed size would be mostly empty for a chunk of short rows and too small for a long output.
+    private static func execute(
+        _ statement: Statement, in db: Database, textBytes: Int, bind: (inout Bindings) -> Void
+    ) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: arenaBytes, alignment: 16)
+        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: textBytes, alignment: 1)
         var bindings = Bindings(statement: handle, arena: arena)
         bind(&bindings)
         precondition(bindings.index - 1 == sqlite3_bind_parameter_count(handle), "one value per parameter")

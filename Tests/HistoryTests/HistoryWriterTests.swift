@@ -337,8 +337,7 @@ import Testing
 
     @Test func textIsWrittenAsGivenEmptyNonASCIIAndLong() async throws {
         let store = try HistoryStore.inMemory()
-        // 70,000 bytes do not fit in a statement's room for texts (64 KiB): SQLite copies that one; the texts after it
-        // in the statement still go to the room.
+        // A statement's texts are copied into one room as large as all of them together, and bound from there.
         let texts = [
             "", "ünïcødé ✓ 日本 \u{1F600}", "a \"quoted\" 'text'; DROP TABLE run", String(repeating: "xy", count: 5_000),
             String(repeating: "z", count: 70_000), "short",
