@@ -267,6 +267,15 @@ int hk_cap_malloc_arenas(int arenas) {
 #endif
 }
 
+int hk_fix_malloc_mmap_threshold(int bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+#else
+    (void)bytes;
+    return 0;
+#endif
+}
+
 int hk_set_timer_slack(unsigned long nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) == 0 ? 1 : 0;
 }

@@ -96,6 +96,14 @@ int hk_release_free_heap(void);
 int hk_cap_malloc_arenas(int arenas);
 
 /**
+ * Fixes the size from which malloc serves a block with its own mapping (glibc's mallopt(M_MMAP_THRESHOLD, bytes)),
+ * which also turns off glibc's raising of that threshold each time such a block is freed: blocks at least this large
+ * then go back to the system when freed instead of being carved from, and left as holes in, the arenas' heaps.
+ * Returns 1 on success, 0 when the C library cannot do it.
+ */
+int hk_fix_malloc_mmap_threshold(int bytes);
+
+/**
  * Sets the calling thread's timer slack (prctl(PR_SET_TIMERSLACK)) to `nanoseconds`: how late the kernel may wake
  * its timed sleeps to group wake-ups (50 us by default). The scheduler's alarm thread lowers it to wake at a slot's
  * instant. Returns 1 on success, 0 when the system refuses.
