@@ -258,20 +258,15 @@ int hk_release_free_heap(void) {
 #endif
 }
 
-int hk_cap_malloc_arenas(int arenas) {
+int hk_tune_malloc(int arenas, int mmap_threshold) {
 #if defined(__GLIBC__)
-    return mallopt(M_ARENA_MAX, arenas);
+    int applied = 1;
+    if (arenas > 0 && mallopt(M_ARENA_MAX, arenas) != 1) applied = 0;
+    if (mmap_threshold > 0 && mallopt(M_MMAP_THRESHOLD, mmap_threshold) != 1) applied = 0;
+    return applied;
 #else
     (void)arenas;
-    return 0;
-#endif
-}
-
-int hk_fix_malloc_mmap_threshold(int bytes) {
-#if defined(__GLIBC__)
-    return mallopt(M_MMAP_THRESHOLD, bytes);
-#else
-    (void)bytes;
+    (void)mmap_threshold;
     return 0;
 #endif
 }

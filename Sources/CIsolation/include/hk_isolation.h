@@ -90,18 +90,15 @@ const char *hk_signal_name(int signal);
 int hk_release_free_heap(void);
 
 /**
- * Caps the number of malloc arenas (glibc's mallopt(M_ARENA_MAX, arenas)): fewer arenas keep less free memory
- * spread across threads. Returns 1 on success, 0 when the C library cannot do it.
+ * Tunes glibc's malloc for a long-running daemon (mallopt); a value of 0 leaves that setting alone.
+ * - `arenas`: caps the number of malloc arenas (M_ARENA_MAX): fewer arenas keep less free memory spread across
+ *   threads.
+ * - `mmap_threshold`: fixes the size from which malloc serves a block with its own mapping (M_MMAP_THRESHOLD), which
+ *   also turns off glibc's raising of that threshold each time such a block is freed: blocks at least this large then
+ *   go back to the system when freed instead of being carved from, and left as holes in, the arenas' heaps.
+ * Returns 1 when every requested setting was applied, 0 otherwise (or when the C library cannot do it).
  */
-int hk_cap_malloc_arenas(int arenas);
-
-/**
- * Fixes the size from which malloc serves a block with its own mapping (glibc's mallopt(M_MMAP_THRESHOLD, bytes)),
- * which also turns off glibc's raising of that threshold each time such a block is freed: blocks at least this large
- * then go back to the system when freed instead of being carved from, and left as holes in, the arenas' heaps.
- * Returns 1 on success, 0 when the C library cannot do it.
- */
-int hk_fix_malloc_mmap_threshold(int bytes);
+int hk_tune_malloc(int arenas, int mmap_threshold);
 
 /**
  * Sets the calling thread's timer slack (prctl(PR_SET_TIMERSLACK)) to `nanoseconds`: how late the kernel may wake

@@ -24,7 +24,7 @@ enum MallocArenas {
     /// Applies the cap and the threshold unless the environment sets them. Call once, early in the daemon's
     /// start-up.
     static func capUnlessConfigured() {
-        if getenv("MALLOC_ARENA_MAX") == nil { _ = hk_cap_malloc_arenas(cap) }
-        if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = hk_fix_malloc_mmap_threshold(mmapThreshold) }
+        _ = hk_tune_malloc(
+            getenv("MALLOC_ARENA_MAX") == nil ? cap : 0, getenv("MALLOC_MMAP_THRESHOLD_") == nil ? mmapThreshold : 0)
     }
 }

@@ -15,7 +15,7 @@ import PluginHost
 public func runWorker(arguments: [String]) -> Int32 {
     // One malloc arena: a thread's first allocation would otherwise reserve a fresh 64 MiB arena, which under a
     // tight memory limit could use up the plugin's whole allowance (seen: a 64 MiB limit made dlopen fail).
-    _ = hk_cap_malloc_arenas(1)
+    _ = hk_tune_malloc(1, 0)
     _ = hk_install_crash_note(WorkerProtocol.messageDescriptor)
     let stopPipe = hk_install_stop_pipe()
     let writer = MessageWriter(descriptor: WorkerProtocol.messageDescriptor)
