@@ -214,8 +214,7 @@ extension HistoryStore {
     /// - Throws: `HeadsNotMoved`.
     static func moveHeads(to records: ArraySlice<RunRecord>, in db: Database) throws(HeadsNotMoved) {
         do {
-            let textBytes = records.reduce(0) { $0 + $1.task.utf8.count }
-            try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db, textBytes: textBytes) { values in
+            try execute(db.cachedStatement(sql: moveHeadsSQL[records.count]!), in: db) { values in
                 bindHeads(records, to: &values)
             }
         } catch {
@@ -364,11 +363,7 @@ extension HistoryStore {
     // One statement of each kind for `rows.count` rows (1 or a chunk size).
 
     private static func runInsert(_ rows: ArraySlice<RunRecord>, in db: Database) throws {
-        let textBytes = rows.reduce(0) { total, record in
-            total + 2 * record.task.utf8.count + record.plugin.utf8.count + record.trigger.rawValue.utf8.count
-                + record.status.rawValue.utf8.count + (record.error?.utf8.count ?? 0) + (record.output?.utf8.count ?? 0)
-        }
-        try execute(db.cachedStatement(sql: insertSQL[rows.count]!), in: db, textBytes: textBytes) { values in
+        try execute(db.cachedStatement(sql: insertSQL[rows.count]!), in: db) { values in
             for record in rows {
                 values.add(record.id)
                 values.add(record.task)
@@ -389,11 +384,7 @@ extension HistoryStore {
     }
 
     private static func runFinish(_ rows: ArraySlice<Outcome>, in db: Database) throws {
-        let textBytes = rows.reduce(0) { total, outcome in
-            total + outcome.status.rawValue.utf8.count + (outcome.error?.utf8.count ?? 0)
-                + (outcome.output?.utf8.count ?? 0)
-        }
-        try execute(db.cachedStatement(sql: finishSQL[rows.count]!), in: db, textBytes: textBytes) { values in
+        try execute(db.cachedStatement(sql: finishSQL[rows.count]!), in: db) { values in
             for outcome in rows {
                 precondition(outcome.status.isFinal, "finish needs a final status")
                 values.add(outcome.id)
@@ -407,7 +398,7 @@ extension HistoryStore {
     }
 
     private static func runMarkStarted(_ rows: ArraySlice<(id: Int64, at: Int64)>, in db: Database) throws {
-        try execute(db.cachedStatement(sql: markStartedSQL[rows.count]!), in: db, textBytes: 0) { values in
+        try execute(db.cachedStatement(sql: markStartedSQL[rows.count]!), in: db) { values in
             for start in rows {
                 values.add(start.id)
                 values.add(start.at)
@@ -417,20 +408,20 @@ extension HistoryStore {
 
     /// The values of a statement's parameters, bound in order through SQLite's C API.
     ///
-    /// Texts are copied into `arena`, which outlives the statement's run (`execute`), and bound as `SQLITE_STATIC`:
-    /// bound as `SQLITE_TRANSIENT`, SQLite made a copy of each in memory of its own, a `malloc` under its global
-    /// memory-statistics mutex and a `free` at `sqlite3_clear_bindings`, about six per row (perf: 10 % of the history
-    /// writer's samples in binding and clearing texts). The arena is as large as the statement's texts (the caller
-    /// adds them up); a text that does not fit in what is left is bound as `SQLITE_TRANSIENT`.
+    /// Texts are gathered into one buffer and bound from there as `SQLITE_STATIC` once they are all in
+    /// (`withTextsBound`, which runs the statement while the buffer stays put): bound as `SQLITE_TRANSIENT`, SQLite
+    /// made a copy of each in memory of its own, a `malloc` and a `free` at `sqlite3_clear_bindings`, about six per
+    /// row (perf: 10 % of the history writer's samples in binding and clearing texts).
     fileprivate struct Bindings {
         fileprivate let statement: SQLiteStatement
         fileprivate var index: Int32 = 1
-        private let arena: UnsafeMutableRawBufferPointer
-        private var used = 0
+        /// The texts' UTF-8 bytes, one after another (a NUL inside a text is kept: each has its length).
+        private var texts: [UInt8] = []
+        /// Which parameter each text goes to, and where its bytes are in `texts`.
+        private var textParameters: [(index: Int32, start: Int, count: Int)] = []
 
-        init(statement: SQLiteStatement, arena: UnsafeMutableRawBufferPointer) {
+        init(statement: SQLiteStatement) {
             self.statement = statement
-            self.arena = arena
         }
 
         mutating func add(_ value: Int64?) {
@@ -440,27 +431,30 @@ extension HistoryStore {
 
         mutating func add(_ value: String?) {
             defer { index += 1 }
-            guard var value else {
+            guard let value else {
                 sqlite3_bind_null(statement, index)
                 return
             }
-            // The UTF-8 bytes with their length (a NUL inside the text is kept). An empty text has no bytes to point
-            // at, and a null pointer would bind NULL.
-            value.withUTF8 { bytes in
-                guard let source = bytes.baseAddress, !bytes.isEmpty else {
-                    sqlite3_bind_text(statement, index, "", 0, Self.transient)
-                    return
+            let start = texts.count
+            texts.append(contentsOf: value.utf8)
+            textParameters.append((index, start, texts.count - start))
+        }
+
+        /// Binds the texts, then runs `body` while SQLite may read them where they are: `body` must leave the
+        /// statement reset with its bindings cleared.
+        func withTextsBound<T>(_ body: () throws -> T) rethrows -> T {
+            try texts.withUnsafeBufferPointer { bytes in
+                for text in textParameters {
+                    // An empty text has no bytes to point at, and a null pointer would bind NULL.
+                    guard text.count > 0, let base = bytes.baseAddress else {
+                        sqlite3_bind_text(statement, text.index, "", 0, Self.transient)
+                        continue
+                    }
+                    let start = UnsafeRawPointer(base + text.start).assumingMemoryBound(to: CChar.self)
+                    // SQLITE_STATIC (a null destructor): SQLite reads the text where it is.
+                    sqlite3_bind_text(statement, text.index, start, Int32(text.count), nil)
                 }
-                guard bytes.count <= arena.count - used, let base = arena.baseAddress else {
-                    sqlite3_bind_text(statement, index, source, Int32(bytes.count), Self.transient)
-                    return
-                }
-                let copy = (base + used).assumingMemoryBound(to: CChar.self)
-                copy.update(from: UnsafeRawPointer(source).assumingMemoryBound(to: CChar.self), count: bytes.count)
-                used += bytes.count
-                // SQLITE_STATIC (a null destructor): SQLite reads the text where it is, until the statement is
-                // reset and its bindings cleared.
-                sqlite3_bind_text(statement, index, copy, Int32(bytes.count), nil)
+                return try body()
             }
         }
 
@@ -472,33 +466,28 @@ extension HistoryStore {
     /// boxes every value as a `DatabaseValue` first, which was a fifth of the history writer's time with 416
     /// values a statement. Only for the writer's own cached statements, which GRDB never runs itself.
     /// - Throws: `DatabaseError` when SQLite reports one; the statement then changed nothing.
-    /// - Parameter textBytes: the UTF-8 bytes of the texts `bind` adds (their room in `Bindings`' arena): a room of
-    ///   a fixed size would be mostly empty for a chunk of short rows and too small for a long output.
-    private static func execute(
-        _ statement: Statement, in db: Database, textBytes: Int, bind: (inout Bindings) -> Void
-    ) throws {
+    private static func execute(_ statement: Statement, in db: Database, bind: (inout Bindings) -> Void) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: textBytes, alignment: 1)
-        var bindings = Bindings(statement: handle, arena: arena)
+        var bindings = Bindings(statement: handle)
         bind(&bindings)
         precondition(bindings.index - 1 == sqlite3_bind_parameter_count(handle), "one value per parameter")
-        // Leaves the statement ready for its next use, reading none of the texts in `arena` any more (and freeing
-        // SQLite's copies of the others), before `arena` goes.
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-            arena.deallocate()
-        }
-        while true {
-            switch sqlite3_step(handle) {
-            case SQLITE_DONE:
-                return
-            case SQLITE_ROW:
-                continue
-            case let code:
-                let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        try bindings.withTextsBound {
+            // Leaves the statement ready for its next use, reading none of the bound texts any more.
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+            }
+            while true {
+                switch sqlite3_step(handle) {
+                case SQLITE_DONE:
+                    return
+                case SQLITE_ROW:
+                    continue
+                case let code:
+                    let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+                }
             }
         }
     }

@@ -337,7 +337,7 @@ import Testing
 
     @Test func textIsWrittenAsGivenEmptyNonASCIIAndLong() async throws {
         let store = try HistoryStore.inMemory()
-        // A statement's texts are copied into one room as large as all of them together, and bound from there.
+        // A statement's texts are gathered into one buffer and bound from there, long ones among short ones.
         let texts = [
             "", "ünïcødé ✓ 日本 \u{1F600}", "a \"quoted\" 'text'; DROP TABLE run", String(repeating: "xy", count: 5_000),
             String(repeating: "z", count: 70_000), "short",
