@@ -133,11 +133,21 @@ extension Scheduler {
     var armedInstant: Micros? { armedCalls?.instant }
 
     /// When the loop should wake for the state machine's next wake-up `wake`: then, `armLead` before it when that
-    /// instant may be armed, or `releaseLead` before it when it is armed.
+    /// instant may be armed, or `releaseLead` before it when it is armed; earlier if held rows are due to go to the
+    /// writer first (`releasedRowsWait`; the first held are the first due).
     func loopWakeup(after wake: Micros?) -> Micros? {
-        guard let wake else { return nil }
-        guard case .running = phase else { return wake }
-        if let armed = armedCalls { return armed.instant == wake ? wake - Self.releaseLead : wake }
-        return wake != lastArmedInstant ? wake - Self.armLead : wake
+        let rowsDue = heldRows.first?.deadline
+        guard let wake else { return rowsDue }
+        let planned: Micros
+        if case .running = phase {
+            if let armed = armedCalls {
+                planned = armed.instant == wake ? wake - Self.releaseLead : wake
+            } else {
+                planned = wake != lastArmedInstant ? wake - Self.armLead : wake
+            }
+        } else {
+            planned = wake
+        }
+        return min(planned, rowsDue ?? planned)
     }
 }

@@ -122,9 +122,7 @@ extension Scheduler {
             }
             ends += collected.ends
         }
-        let open = lines.count
         lines.removeAll { $0.isSettled }
-        if lines.count < open { lineSettled = true }
         return ends
     }
 }

@@ -85,11 +85,6 @@ public actor Scheduler: Service {
     let callLine: @Sendable (ReleasedLine) -> Void
     /// Runs that pool threads started from released lines since the scheduler was made (for tests).
     var lineClaims = 0
-    /// A released line settled since the loop last recorded ended runs: once those are recorded, the instant's rows
-    /// are complete and go to the history writer (`heldRows`).
-    var lineSettled = false
-    /// How many times a settled line's rows went to the history writer (for tests).
-    var settledCommits = 0
     /// The rows of released instants the scheduler holds for their runs' starts and outcomes, in release (and id)
     /// order (`HeldRows`, `releasedRowsWait`).
     var heldRows: [HeldRows] = []
@@ -285,8 +280,7 @@ public actor Scheduler: Service {
             guard case .running = phase else { break }
             let wake = machine.nextWakeup
             armAhead(wake: wake)
-            let deadlines = [loopWakeup(after: wake), heldRows.first?.deadline].compactMap { $0 }
-            await sleep(until: deadlines.min())
+            await sleep(until: loopWakeup(after: wake))
         }
     }
 
@@ -346,12 +340,8 @@ public actor Scheduler: Service {
         for end in endedRuns.takeAll() { complete(end) }
         for end in relayed.ends { complete(end) }
         for end in lineEnds { complete(end) }
-        if lineSettled {
-            // Every run of a released instant is recorded, outcome included: its rows need not wait any longer.
-            lineSettled = false
-            settledCommits += 1
-            releaseHeldRows { $0.line.isSettled }
-        }
+        // Every run of a settled line is recorded now, outcome included: its instant's rows need not wait longer.
+        releaseHeldRows { $0.line.isSettled }
     }
 
     private func beginShutdown() {

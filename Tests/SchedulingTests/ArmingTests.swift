@@ -221,10 +221,9 @@ import Testing
         let claims = await fixture.scheduler.lineClaims
         #expect(claims == 27, "the runs behind the first three started by pool threads")
         #expect(concurrency.most <= 3, "never more than max_running at once: \(concurrency.most)")
-        // The line settled: its rows, held for their outcomes, are committed now rather than at the hold's end.
-        await SchedulerRelayTests.until("the settled line to start the commit") {
-            await fixture.scheduler.settledCommits == 1
-        }
+        // The line settled: its rows, held for their outcomes, go to the writer now, long before their deadline (the
+        // clock stays at the instant).
+        await SchedulerRelayTests.until("the settled line's rows to go") { await fixture.scheduler.heldRows.isEmpty }
         run.cancel()
         try await run.value
         let rows = try await fixture.history.runs(RunQuery(limit: 100)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
