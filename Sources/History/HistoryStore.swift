@@ -1,4 +1,5 @@
 import CHistory
+import GRDBSQLite
 public import GRDB
 import Foundation
 
@@ -98,6 +99,10 @@ public struct HistoryStore: Sendable {
     /// symbols; `hk_sqlite_disable_memory_statistics`). SQLITE_OK when they are off; SQLITE_MISUSE when SQLite was
     /// in use before the first store opened (then they stay on, which costs only time).
     static let memoryStatistics: Int32 = hk_sqlite_disable_memory_statistics()
+
+    /// Whether SQLite keeps its memory statistics in this process (true only if something used SQLite before the
+    /// first store opened; the daemon says which in `daemon.started`).
+    public static var sqliteKeepsMemoryStatistics: Bool { memoryStatistics != SQLITE_OK }
 
     /// Named, append-only migrations. Never edit a shipped migration: add a new one.
     static var migrator: DatabaseMigrator {

@@ -29,6 +29,9 @@ import Testing
         }
         daemon.send(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
+        // The history store is the daemon's first SQLite connection, so SQLite's memory statistics (a process-wide
+        // lock around each of its allocations) are off.
+        #expect(daemon.log.contains("sqlite.memory_statistics=off"), "\(daemon.log)")
 
         let swiftRows = try rows(sandbox, "swift-tick")
         let row = try #require(swiftRows.first { $0["status"] as? String == "succeeded" })

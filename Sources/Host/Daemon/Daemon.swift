@@ -22,7 +22,7 @@ struct Daemon {
     /// - Throws: `ExitCode` 2 when the configuration (or the API's token or address) is invalid, 1 when history
     ///   cannot be opened.
     func run() async throws {
-        MallocArenas.capUnlessConfigured()
+        MallocTuning.applyUnlessConfigured()
         // The file is read once: its log settings start logging, it names the state database (which holds the
         // runtime tasks), and it is the first generation's configuration unless runtime tasks are added to it.
         var text: String
@@ -170,6 +170,7 @@ struct Daemon {
         logger.info("daemon.started", metadata: [
             "config.file": "\(options.config)", "state.database": "\(generation.config.stateDatabase)",
             "plugins": "\(generation.catalog.plugins.keys.sorted())", "pid": "\(getpid())",
+            "sqlite.memory_statistics": "\(HistoryStore.sqliteKeepsMemoryStatistics ? "on" : "off")",
         ])
         // Services shut down in reverse order: the API and the reloader first, then the alerts and the pruner,
         // then the scheduler (which drains its runs), and the escalation last, so a second signal during the

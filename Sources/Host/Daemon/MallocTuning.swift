@@ -15,7 +15,7 @@ import Glibc
 /// between longer-lived objects: +5.6 % and +5.8 % RSS over 10-minute soaks (`SOAK_SECONDS=600`), against +0.4 %
 /// with the threshold fixed at glibc's initial 128 KiB (`MALLOC_MMAP_THRESHOLD_=131072`, same CPU per run).
 /// `MALLOC_MMAP_THRESHOLD_` in the environment still wins, as `MALLOC_ARENA_MAX` does.
-enum MallocArenas {
+enum MallocTuning {
     /// The cap: two arenas (the main one and one for every other thread).
     static let cap: Int32 = 2
     /// Blocks of at least this many bytes get a mapping of their own: glibc's initial threshold, kept.
@@ -23,7 +23,7 @@ enum MallocArenas {
 
     /// Applies the cap and the threshold unless the environment sets them. Call once, early in the daemon's
     /// start-up.
-    static func capUnlessConfigured() {
+    static func applyUnlessConfigured() {
         _ = hk_tune_malloc(
             getenv("MALLOC_ARENA_MAX") == nil ? cap : 0, getenv("MALLOC_MMAP_THRESHOLD_") == nil ? mmapThreshold : 0)
     }
