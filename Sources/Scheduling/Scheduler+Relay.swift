@@ -98,7 +98,7 @@ extension Scheduler {
     private func recordStart(of call: PreparedCall, at startedAt: Micros, endsNow: Bool = false) {
         queued[call.run.serial] = nil
         machine.adoptRelayed(call.run, at: startedAt)
-        if !endsNow { write(.markStarted(id: call.id, at: startedAt)) }
+        if !endsNow { writeHistory(.markStarted(id: call.id, at: startedAt)) }
         begin(ActiveRun(call: call, startedAt: startedAt, startWritten: !endsNow))
     }
 }

@@ -453,7 +453,7 @@ public actor Scheduler: Service {
                 pending += machine.finished(serial: run.serial, end: .cancelled, now: now)
                 return
             }
-            write(.markStarted(id: id, at: now))
+            writeHistory(.markStarted(id: id, at: now))
             launch(prepareCall(run, id: id, task: task), at: now)
         case .queue(let run, let reason):
             let plugin = scheduledTask(named: run.task)?.plugin.name ?? ""
@@ -484,7 +484,7 @@ public actor Scheduler: Service {
             guard withdrawOffer(of: run.serial) else { return }
             if let id = queued.removeValue(forKey: run.serial) {
                 let now = clock.now()
-                write(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
+                writeHistory(.finish(id: id, status: .cancelled, at: now, error: reason, output: nil))
                 logger.notice("run.dropped", metadata: [
                     "task.name": "\(run.task)", "run.id": "\(id)", "reason": "\(reason)",
                 ])
@@ -556,7 +556,7 @@ public actor Scheduler: Service {
         let reason = "daemon shutting down before the run could start"
         var id = queued.removeValue(forKey: run.serial)
         if let existing = id {
-            write(.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil))
+            writeHistory(.finish(id: existing, status: .cancelled, at: now, error: reason, output: nil))
         } else {
             var record = record(for: run, plugin: generation.task(named: run.task)?.plugin.name ?? "", status: .cancelled)
             record.finishedAt = now
@@ -775,7 +775,7 @@ public actor Scheduler: Service {
         let outcome = Self.outcome(of: run, completion: completion)
         let start = began ?? run.startedAt
         if !run.startAnnounced, let began { announceStart(of: run, at: began) }
-        write(.finish(
+        writeHistory(.finish(
             id: run.id, status: outcome.status, at: now, error: outcome.error, output: outcome.output,
             startedAt: start == run.startedAt && run.startWritten ? nil : start))
         ended[serial] = .init(id: run.id, error: outcome.error)
@@ -889,7 +889,7 @@ public actor Scheduler: Service {
 
     /// Records a run's start or outcome: into its row, if the scheduler still holds it (`heldRows`), else as a
     /// change queued to the history writer.
-    func write(_ change: HistoryWriter.Change) {
+    func writeHistory(_ change: HistoryWriter.Change) {
         for index in heldRows.indices {
             if heldRows[index].fold(change) { return }
         }
